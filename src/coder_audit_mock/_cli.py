@@ -1,0 +1,487 @@
+"""The `coder-audit-mock` command line (also `python -m coder_audit_mock`).
+
+Exit codes follow click's (style-anchors §3.7): 0 ok, 1 runtime error, 2 usage error. Every
+error is one line on stderr, `coder-audit-mock <command>: error: <what and how to fix it>`;
+argparse's multi-line usage dump is kept for `--help` only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import errno
+import importlib
+import re
+import socket
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.applications import Starlette
+
+PROG = "coder-audit-mock"
+
+
+class CliError(Exception):
+    """A failure that `main` reports as one line on stderr, with exit code 1.
+
+    Example:
+        >>> CliError("127.0.0.1:3000 is already in use").exit_code
+        1
+    """
+
+    exit_code = 1
+
+
+class UsageError(CliError):
+    """A bad flag or combination of flags: one line on stderr, exit code 2.
+
+    Example:
+        >>> UsageError("--token owner=... given twice").exit_code
+        2
+    """
+
+    exit_code = 2
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Subcommand:
+    """One `coder-audit-mock <name>` command: its flags and what it does.
+
+    Args:
+        name: the word on the command line.
+        summary: one line for `coder-audit-mock --help`.
+        add_arguments: adds the command's flags to its (already created) parser.
+        run: does the work with the parsed flags and returns the exit code; raises `UsageError`
+            for a bad combination of flags and `CliError` for a runtime failure.
+
+    Example:
+        >>> hello = Subcommand("hello", "Say hello.", lambda parser: None, lambda args: 0)
+        >>> hello.run(argparse.Namespace())
+        0
+    """
+
+    name: str
+    summary: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+# The subcommand table: the only place where a subcommand is registered.
+#
+# Each row names a `Subcommand` as "module:ATTRIBUTE". `main` imports the rows when it builds
+# the parser, so a subcommand's module may itself import `Subcommand`, `CliError` and
+# `UsageError` from here without an import cycle. To add a command (e.g. the contracts team's
+# `check` and `diff`):
+#   1. define `CHECK = Subcommand(name="check", summary=..., add_arguments=..., run=...)` in your
+#      own module, e.g. `coder_audit_mock/contracts/_cli.py`;
+#   2. append "coder_audit_mock.contracts._cli:CHECK" to the table. Nothing else here changes.
+# `--help` imports every row, so importing a row's module (and its package `__init__`) must
+# need only the base install (stdlib, starlette, faker, uvicorn) and be quick. Import heavy
+# or optional things (an extra such as schemathesis) inside `run`, and turn their ImportError
+# into `CliError("check needs the contracts extra: pip install 'coder-audit-mock[contracts]'")`.
+SUBCOMMANDS: tuple[str, ...] = ("coder_audit_mock._cli:SERVE",)
+
+
+class _BadFlags(UsageError):
+    """argparse refused the command line; `prog` names the (sub)command whose flags were bad."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+
+
+class _Exit(Exception):
+    """argparse finished early (`--help`, `--version`): `main` returns this status."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line and whose exits return from `main`.
+
+    argparse prints the whole usage block and calls `sys.exit(2)` on a bad value; a frontend
+    developer needs just the bad value and the fix, and tests need `main` to return.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise _BadFlags(self.prog, f"{message} (see `{self.prog} --help`)")
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            sys.stderr.write(message)
+        raise _Exit(status)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `coder-audit-mock` with `argv` (default: `sys.argv[1:]`) and return the exit code.
+
+    Args:
+        argv: the arguments after the program name.
+
+    Example:
+        >>> main(["serve", "--port", "abc"])  # prints the one-line error on stderr
+        2
+    """
+    parser, subcommands = _build_parser()
+    prog = PROG
+    try:
+        args = parser.parse_args(argv)
+        prog = f"{PROG} {args.command}"
+        return subcommands[args.command].run(args)
+    except _Exit as early:
+        return early.status
+    except CliError as error:
+        where = error.prog if isinstance(error, _BadFlags) else prog
+        print(f"{where}: error: {error}", file=sys.stderr)
+        return error.exit_code
+
+
+def _build_parser() -> tuple[_Parser, dict[str, Subcommand]]:
+    parser = _Parser(
+        prog=PROG,
+        description="A mock of Coder's audit-log API (GET /api/v2/audit) with seeded data.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subcommands = {}
+    for reference in SUBCOMMANDS:
+        subcommand = _load(reference)
+        subcommand.add_arguments(
+            commands.add_parser(
+                subcommand.name, help=subcommand.summary, description=subcommand.summary
+            )
+        )
+        subcommands[subcommand.name] = subcommand
+    return parser, subcommands
+
+
+def _load(reference: str) -> Subcommand:
+    module_name, _, attribute = reference.partition(":")
+    subcommand = getattr(importlib.import_module(module_name), attribute)
+    if not isinstance(subcommand, Subcommand):
+        raise TypeError(f"SUBCOMMANDS row {reference!r} is not a Subcommand")
+    return subcommand
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("coder-audit-mock")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "(not installed)"
+
+
+# ---------------------------------------------------------------------------------------------
+# serve
+
+# The built-in callers (reference §6.2, §6.3) and what each gets from GET /api/v2/audit.
+ROLES: dict[str, str] = {
+    "owner": "200, every log",
+    "auditor": "200, every log",
+    "org-admin": "200, its organization's logs",
+    "org-auditor": "200, its organization's logs",
+    "member": "403",
+    "expired": "401, API key expired",
+    "suspended": "401, user is not active",
+}
+# Reference §6.1: `<10-char id>-<22-char secret>`; Coder draws both from letters and digits.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9]{10}-[A-Za-z0-9]{22}")
+_TOKEN_EXAMPLE = "0123456789-abcdefghijklmnopqrstuv"
+# RFC 3339 §5.6 (upper or lower case T and Z); Go's time.RFC3339 accepts any fraction length.
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# The fake deployment reaches years before `now` (users, logs) and its clock runs on after it,
+# while JSON times must stay in years 0-9999 as in Go: keep `now` well inside that range.
+_EARLIEST_NOW = _EPOCH
+_LATEST_NOW = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+MAX_LOGS = 1_000_000  # the store is built for a million logs; more only exhausts memory
+
+
+def _add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host",
+        type=_host,
+        default="127.0.0.1",
+        help="address to listen on (default: %(default)s, this machine only)",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=3000,
+        help="port to listen on; 0 picks a free one (default: %(default)s, where Coder's UI "
+        "dev server sends /api)",
+    )
+    parser.add_argument(
+        "--seed", type=_seed, default=0, help="seed of the fake data (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--logs",
+        dest="log_count",
+        type=_log_count,
+        default=1000,
+        metavar="N",
+        help=f"number of audit logs, 0 to {MAX_LOGS} (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--now",
+        type=_now,
+        default=None,
+        metavar="RFC3339|now",
+        help="the time the newest logs lead up to; 'now' is the wall clock "
+        "(default: a fixed time, so that the data is the same on every run)",
+    )
+    parser.add_argument(
+        "--token",
+        dest="tokens",
+        type=_role_token,
+        action="append",
+        default=[],
+        metavar="ROLE=TOKEN",
+        help=f"use TOKEN for ROLE instead of the built-in one (repeatable); ROLE is one of "
+        f"{', '.join(ROLES)}; TOKEN looks like {_TOKEN_EXAMPLE}",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no access log")
+
+
+def _host(text: str) -> str:
+    # An empty host would make the socket listen on every interface: binding beyond this
+    # machine must be spelled out (e.g. --host 0.0.0.0).
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty host: give an address such as 127.0.0.1")
+    return text
+
+
+def _bounded_int(text: str, what: str, low: int, high: int | None) -> int:
+    try:
+        value: int | None = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        expected = f"from {low} to {high}" if high is not None else f"{low} or more"
+        raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: expected an integer {expected}")
+    return value
+
+
+def _port(text: str) -> int:
+    return _bounded_int(text, "port", 0, 65535)
+
+
+def _seed(text: str) -> int:
+    # Negative seeds are refused: random.Random(-n) draws the same numbers as Random(n), so two
+    # different seeds would silently give the same data.
+    return _bounded_int(text, "seed", 0, None)
+
+
+def _log_count(text: str) -> int:
+    return _bounded_int(text, "log count", 0, MAX_LOGS)
+
+
+def _now(text: str) -> dt.datetime:
+    if text == "now":
+        return dt.datetime.now(dt.UTC)
+    problem = "expected RFC 3339 such as 2024-05-01T12:00:00Z, or 'now' for the wall clock"
+    match = _RFC3339.fullmatch(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"invalid time {text!r}: {problem}")
+    year, month, day, hour, minute, second, fraction, _, sign, offset_h, offset_m = match.groups()
+    offset = dt.timedelta(hours=int(offset_h or 0), minutes=int(offset_m or 0))
+    try:
+        local = dt.datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            int((fraction or "0")[:6].ljust(6, "0")),  # microseconds, like Postgres
+            tzinfo=dt.timezone(-offset if sign == "-" else offset),
+        )
+        moment = local.astimezone(dt.UTC)
+    except (ValueError, OverflowError) as error:
+        raise argparse.ArgumentTypeError(f"invalid time {text!r}: {error}") from None
+    if not _EARLIEST_NOW <= moment < _LATEST_NOW:
+        raise argparse.ArgumentTypeError(
+            f"invalid time {text!r}: expected a time from {rfc3339(_EARLIEST_NOW)} to before "
+            f"{rfc3339(_LATEST_NOW)}"
+        )
+    return moment
+
+
+def _role_token(text: str) -> tuple[str, str]:
+    role, equals, token = text.partition("=")
+    if not equals:
+        raise argparse.ArgumentTypeError(
+            f"invalid value {text!r}: expected ROLE=TOKEN, ROLE one of {', '.join(ROLES)}"
+        )
+    if role not in ROLES:
+        raise argparse.ArgumentTypeError(
+            f"unknown role {role!r} in {text!r}: expected one of {', '.join(ROLES)}"
+        )
+    if not _TOKEN_SHAPE.fullmatch(token):
+        raise argparse.ArgumentTypeError(
+            f"invalid token {token!r} for {role}: expected 10 letters or digits, '-', then 22 "
+            f"letters or digits, like {_TOKEN_EXAMPLE}"
+        )
+    return role, token
+
+
+def _merge_tokens(
+    defaults: Mapping[str, str], overrides: Sequence[tuple[str, str]]
+) -> dict[str, str]:
+    tokens = dict(defaults)
+    given: set[str] = set()
+    for role, token in overrides:
+        if role in given:
+            raise UsageError(f"argument --token: {role} is given more than once")
+        given.add(role)
+        tokens[role] = token
+    holders: dict[str, str] = {}
+    for role, token in tokens.items():
+        if token in holders:
+            raise UsageError(
+                f"argument --token: {holders[token]} and {role} would share token {token}; "
+                "each role needs its own"
+            )
+        holders[token] = role
+    return tokens
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `--help` and bad flags answer without loading the server.
+    import uvicorn
+
+    from coder_audit_mock.mockserver import DEFAULT_NOW_US, DEFAULT_TOKENS, create_app
+
+    tokens = _merge_tokens(DEFAULT_TOKENS, args.tokens)
+    now: dt.datetime = args.now or _EPOCH + dt.timedelta(microseconds=DEFAULT_NOW_US)
+    try:
+        # Bind before generating the data, so that a busy port fails at once.
+        with _listen(args.host, args.port) as sock:
+            app = create_app(seed=args.seed, log_count=args.log_count, now=now, tokens=tokens)
+            url = _url(args.host, sock.getsockname()[1])
+            print(banner(url, args.seed, args.log_count, now, tokens), flush=True)
+            server = uvicorn.Server(_uvicorn_config(app, args.host, sock, quiet=args.quiet))
+            server.run(sockets=[sock])
+            # Not started: uvicorn has logged why (the app's lifespan start-up failed).
+            return 0 if server.started else 1
+    except KeyboardInterrupt:
+        # uvicorn shuts down gracefully on the first Ctrl-C, then re-raises it.
+        return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind a TCP socket to host:port for uvicorn, turning OS errors into one-line messages."""
+    where = f"{_bracketed(host)}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as error:
+        raise CliError(f"cannot listen on {where}: unknown host ({error.strerror})") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        if sys.platform != "win32":
+            # Lets a restarted server take the port while the old one's connections linger
+            # in TIME_WAIT; a port with a live listener still fails (on Windows it would not).
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise CliError(
+                f"cannot listen on {where}: the port is already in use; stop what runs "
+                "there or choose another port with --port"
+            ) from None
+        raise CliError(f"cannot listen on {where}: {error.strerror}") from None
+    return sock
+
+
+def _uvicorn_config(
+    app: Starlette, host: str, sock: socket.socket, *, quiet: bool
+) -> uvicorn.Config:
+    import copy
+
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    # The banner already says where the server listens: keep uvicorn's start-up chatter out
+    # (warnings and errors still show) and keep its access log unless --quiet.
+    logging_config = copy.deepcopy(LOGGING_CONFIG)
+    logging_config["loggers"]["uvicorn.error"]["level"] = "WARNING"
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=sock.getsockname()[1],
+        log_config=logging_config,
+        access_log=not quiet,
+        lifespan="on",
+        server_header=False,  # Coder (Go net/http) sends no Server header
+    )
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://{_bracketed(host)}:{port}"
+
+
+def rfc3339(moment: dt.datetime) -> str:
+    """`moment` in UTC as RFC 3339 with a `Z`, as Coder writes times.
+
+    Example:
+        >>> rfc3339(dt.datetime(2024, 5, 1, 12, tzinfo=dt.UTC))
+        '2024-05-01T12:00:00Z'
+    """
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def banner(url: str, seed: int, log_count: int, now: dt.datetime, tokens: Mapping[str, str]) -> str:
+    """The start-up text of `serve`: where it listens, what data it holds, which tokens work.
+
+    Args:
+        url: the base URL the server listens on.
+        seed, log_count, now: the data's settings.
+        tokens: role -> session token.
+
+    Example:
+        >>> print(banner("http://127.0.0.1:3000", 0, 5, dt.datetime(2024, 5, 1, tzinfo=dt.UTC),
+        ...              {"owner": "0123456789-abcdefghijklmnopqrstuv"}))  # doctest: +ELLIPSIS
+        coder-audit-mock serving a mock of Coder's audit-log API
+          URL   http://127.0.0.1:3000/api/v2/audit
+        ...
+    """
+    width = max(map(len, tokens), default=0)
+    rows = [f"  {role:<{width}}  {token}  {ROLES.get(role, '')}" for role, token in tokens.items()]
+    example = next(iter(tokens.values()), "TOKEN")
+    return "\n".join(
+        [
+            f"{PROG} serving a mock of Coder's audit-log API",
+            f"  URL   {url}/api/v2/audit",
+            f"  seed  {seed}",
+            f"  logs  {log_count}",
+            f"  now   {rfc3339(now)}",
+            "Tokens (send one as the Coder-Session-Token header):",
+            *rows,
+            f"Try: curl -H 'Coder-Session-Token: {example}' '{url}/api/v2/audit?limit=5'",
+            "Press Ctrl-C to stop.",
+        ]
+    )
+
+
+SERVE = Subcommand(
+    name="serve",
+    summary="Serve the mock API over HTTP, with seeded data.",
+    add_arguments=_add_serve_arguments,
+    run=_run_serve,
+)

@@ -1,0 +1,75 @@
+"""A Coder-faithful, in-memory mock of Coder's audit-log API.
+
+`create_app()` gives an ASGI app that answers `GET /api/v2/audit` and
+`POST /api/v2/audit/testgenerate` exactly as a current Coder server does, over a deterministic,
+Faker-seeded fake deployment. This package needs only Starlette and Faker.
+
+Example:
+    >>> from starlette.testclient import TestClient
+    >>> from coder_audit_mock.mockserver import DEFAULT_TOKENS, create_app
+    >>> client = TestClient(create_app(seed=1, log_count=20))
+    >>> response = client.get("/api/v2/audit", params={"q": "action:create"},
+    ...                       headers={"Coder-Session-Token": DEFAULT_TOKENS["owner"]})
+    >>> response.status_code
+    200
+"""
+
+from ._app import DEFAULT_MAX_BODY_BYTES, MockServer, MockSettings, create_app, create_app_for
+from ._document import openapi_document
+from ._errors import CoderError, InvalidPagination, InvalidSearchQuery, MockServerError, Validation
+from ._generate import (
+    DEFAULT_LOG_COUNT,
+    DEFAULT_NOW_US,
+    DEFAULT_SEED,
+    DEFAULT_TOKENS,
+    generate_deployment,
+)
+from ._model import (
+    AUDIT_ACTIONS,
+    BUILD_REASONS,
+    BUILTIN_ROLES,
+    NIL_UUID,
+    RESOURCE_TYPES,
+    AuditLog,
+    Deployment,
+)
+from ._pagination import Page, parse_pagination
+from ._render import format_time, render_log
+from ._search import SearchFilter, parse_search_query
+from ._store import COUNT_CAP, DEFAULT_LIMIT, AuditStore, Query
+
+__all__ = [
+    "AUDIT_ACTIONS",
+    "AuditLog",
+    "AuditStore",
+    "BUILD_REASONS",
+    "BUILTIN_ROLES",
+    "COUNT_CAP",
+    "CoderError",
+    "DEFAULT_LIMIT",
+    "DEFAULT_LOG_COUNT",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_NOW_US",
+    "DEFAULT_SEED",
+    "DEFAULT_TOKENS",
+    "Deployment",
+    "InvalidPagination",
+    "InvalidSearchQuery",
+    "MockServer",
+    "MockServerError",
+    "MockSettings",
+    "NIL_UUID",
+    "Page",
+    "Query",
+    "RESOURCE_TYPES",
+    "SearchFilter",
+    "Validation",
+    "create_app",
+    "create_app_for",
+    "format_time",
+    "generate_deployment",
+    "openapi_document",
+    "parse_pagination",
+    "parse_search_query",
+    "render_log",
+]

@@ -1,0 +1,303 @@
+"""The Starlette app: Coder's `/api/v2/audit` route group, answered as Coder answers it.
+
+Where a request goes (reference §1.1, §1.2):
+
+```
+/api/v2/audit[/...]  -> authenticate (401) -> may read audit logs? (403)
+                        ├── GET  /api/v2/audit              -> pagination (400) -> q (400) -> page
+                        ├── POST /api/v2/audit/testgenerate -> body (413, 400) -> insert (500) -> 204
+                        └── anything else                   -> 405 (known path) or 404
+/api/v2/...          -> 404 {"message":"Route not found."}
+/openapi.json        -> the project's OpenAPI 3.1 document
+```
+Like chi's sub-router middlewares in Coder, authentication and the read check run before the
+route is matched, so an unknown path under `/api/v2/audit/` without a token is a 401.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ._auth import Caller, authenticate, forbidden
+from ._errors import CoderError
+from ._generate import DEFAULT_LOG_COUNT, DEFAULT_NOW_US, DEFAULT_SEED, generate_deployment
+from ._goparse import parse_go_query
+from ._json import GoJSONResponse
+from ._model import Deployment
+from ._pagination import parse_pagination
+from ._search import parse_search_query
+from ._store import AuditStore, Query, page_body
+from ._testgenerate import INTERNAL_ERROR_MESSAGE, build_log, decode_request
+
+logger = logging.getLogger("coder_audit_mock")
+
+DEFAULT_MAX_BODY_BYTES = 1 << 20
+ROUTE_NOT_FOUND = "Route not found."
+AUDIT_PREFIX = "/api/v2/audit"
+OPENAPI_PATH = "/openapi.json"
+# The methods each audit route answers (chi answers others with 405 and an Allow header).
+_AUDIT_ROUTES = {"": "GET", "/": "GET", "/testgenerate": "POST"}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MockSettings:
+    """Everything that decides the mock's data; the same settings give byte-identical answers.
+
+    Example:
+        >>> MockSettings(seed=3).log_count
+        1000
+    """
+
+    seed: int = DEFAULT_SEED
+    log_count: int = DEFAULT_LOG_COUNT
+    now_us: int = DEFAULT_NOW_US
+    tokens: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    max_logs: int | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+    def build_deployment(self) -> Deployment:
+        return generate_deployment(
+            seed=self.seed, log_count=self.log_count, now_us=self.now_us, tokens=self.tokens
+        )
+
+
+class MockServer:
+    """The mock's state and handlers: one fake deployment, its audit-log store and a clock.
+
+    The clock starts at the settings' `now` and advances with real time, so logs written by
+    testgenerate are always newer than the seeded ones and seeded tokens expire relative to the
+    seeded `now`, never to the machine's date.
+
+    Example:
+        >>> server = MockServer(MockSettings(log_count=10))
+        >>> len(server.store)
+        10
+    """
+
+    def __init__(self, settings: MockSettings, *, clock: Callable[[], int] | None = None) -> None:
+        self.settings = settings
+        self.baseline: Callable[[], Deployment] = settings.build_deployment
+        self.store = AuditStore(self.baseline(), max_logs=settings.max_logs)
+        started = time.monotonic_ns()
+        self.clock = clock or (lambda: settings.now_us + (time.monotonic_ns() - started) // 1000)
+        self._ids = random.Random(f"testgenerate:{settings.seed}")
+
+    @property
+    def deployment(self) -> Deployment:
+        return self.store.deployment
+
+    def reset(self) -> None:
+        """Back to the baseline (the seeded deployment, or a loaded scenario); ids start over.
+
+        `baseline` is a function that builds a fresh `Deployment`; scenario loading replaces it.
+        """
+        self.store.replace(self.baseline())
+        self._ids = random.Random(f"testgenerate:{self.settings.seed}")
+
+    # -- the /api/v2/audit route group ---------------------------------------------------
+
+    async def audit_group(self, request: Request) -> Response:
+        query = parse_go_query(request.scope.get("query_string", b""))
+        caller = authenticate(self.deployment, request.headers, query, now_us=self.clock())
+        if not caller.may_read_audit_logs:
+            raise forbidden()
+        route = request.url.path[len(AUDIT_PREFIX) :]
+        method = _AUDIT_ROUTES.get(route)
+        if method is None:
+            raise CoderError(404, ROUTE_NOT_FOUND)
+        if request.method != method:
+            return Response(status_code=405, headers={"Allow": method})
+        if method == "GET":
+            return self.list_logs(caller, query)
+        return await self.test_generate(request, caller)
+
+    def list_logs(self, caller: Caller, query: Mapping[str, list[str]]) -> Response:
+        """GET /api/v2/audit (reference §1.1 steps 3-9)."""
+        page = parse_pagination(query)
+        q_values = query.get("q")
+        search = parse_search_query(
+            q_values[0] if q_values else "",
+            resolve_organization=lambda name: self._organization_named(caller, name),
+        )
+        user_ids: frozenset[uuid.UUID | None] | None = None
+        if search.username == "me":
+            user_ids = frozenset({caller.user.id})
+        elif search.username:
+            user_ids = frozenset(
+                user.id
+                for user in self.deployment.users.values()
+                if not user.deleted and user.username.lower() == search.username
+            )
+        if search.email:
+            by_email = frozenset(
+                user.id for user in self.deployment.users.values() if user.email == search.email
+            )
+            user_ids = by_email if user_ids is None else user_ids & by_email
+        logs, count = self.store.page(
+            Query(search, user_ids=user_ids, organizations=caller.readable_organizations),
+            limit=page.limit,
+            offset=page.offset,
+        )
+        return GoJSONResponse(page_body(self.store, logs, count))
+
+    def _organization_named(self, caller: Caller, name: str) -> uuid.UUID | None:
+        # Reference §2.1: looked up among non-deleted organizations the caller may see.
+        site_wide = caller.readable_organizations is None
+        for organization in self.deployment.organizations.values():
+            if organization.deleted or organization.name.lower() != name:
+                continue
+            if site_wide or organization.id in caller.user.organization_roles:
+                return organization.id
+        return None
+
+    async def test_generate(self, request: Request, caller: Caller) -> Response:
+        """POST /api/v2/audit/testgenerate (reference §1.2, §5)."""
+        body = await read_body(request, self.settings.max_body_bytes)
+        fields = decode_request(body)
+        if not caller.may_create_audit_logs:
+            # Auditors and organization admins pass the route's read check, but dbauthz
+            # refuses the insert and the handler reports it as a 500 (reference §1.2 step 3).
+            raise CoderError(500, INTERNAL_ERROR_MESSAGE, "unauthorized: rbac: forbidden")
+        log = build_log(
+            fields,
+            user_id=caller.user.id,
+            username=caller.user.username,
+            user_agent=request.headers.get("user-agent", ""),
+            now_us=self.clock(),
+            rng=self._ids,
+        )
+        self.store.insert(log)
+        return Response(status_code=204)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing more than `limit` bytes with 413 before reading it all.
+
+    Coder itself sets no limit; the mock documents one so that no body can exhaust memory.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > limit:
+            raise _too_large(limit)
+    return bytes(received)
+
+
+def _too_large(limit: int) -> CoderError:
+    return CoderError(
+        413,
+        "Request body too large.",
+        f"The mock server accepts request bodies of at most {limit} bytes.",
+    )
+
+
+def _coder_error_response(request: Request, error: Exception) -> Response:
+    assert isinstance(error, CoderError)  # registered for CoderError only
+    headers = dict(error.headers)
+    challenge = headers.get("WWW-Authenticate")
+    if challenge is not None:
+        base = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+        headers["WWW-Authenticate"] = challenge.replace("{base}", _go_quote_safe(base))
+    return GoJSONResponse(error.body(), status_code=error.status_code, headers=headers)
+
+
+def _go_quote_safe(text: str) -> str:
+    # The value sits inside Go's %q: keep the header parseable whatever Host the client sent.
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _unexpected_error(request: Request, error: Exception) -> Response:
+    # A bug in the mock must still answer in Coder's shape, never with a traceback.
+    logger.exception("unexpected error answering %s %s", request.method, request.url.path)
+    return GoJSONResponse(
+        {"message": INTERNAL_ERROR_MESSAGE, "detail": f"{type(error).__name__}: {error}"},
+        status_code=500,
+    )
+
+
+async def _route_not_found(request: Request) -> Response:
+    return GoJSONResponse({"message": ROUTE_NOT_FOUND}, status_code=404)
+
+
+def create_app(
+    *,
+    seed: int = DEFAULT_SEED,
+    log_count: int = DEFAULT_LOG_COUNT,
+    now: datetime | None = None,
+    tokens: Mapping[str, str] | None = None,
+    max_logs: int | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    clock: Callable[[], int] | None = None,
+) -> Starlette:
+    """Build the mock Coder audit-log API as an ASGI app.
+
+    Args:
+        seed: decides every generated name, id and time (same seed, same data).
+        log_count: how many audit logs the fake deployment starts with.
+        now: the deployment's present; logs lie in the 90 days before it. Default fixed.
+        tokens: role -> session token, replacing the built-in tokens (`DEFAULT_TOKENS`).
+        max_logs: refuse testgenerate beyond this many stored logs (None: no limit).
+        max_body_bytes: larger request bodies get 413.
+        clock: microseconds since the epoch "now" for testgenerate and token expiry.
+
+    The app's state holds the `MockServer` as `app.state.mock` (reset it with `.reset()`).
+
+    Example:
+        >>> from starlette.testclient import TestClient
+        >>> from coder_audit_mock.mockserver import DEFAULT_TOKENS
+        >>> client = TestClient(create_app(log_count=5))
+        >>> client.get("/api/v2/audit", headers={"Coder-Session-Token": DEFAULT_TOKENS["owner"]}).json()["count"]
+        5
+    """
+    settings = MockSettings(
+        seed=seed,
+        log_count=log_count,
+        now_us=DEFAULT_NOW_US if now is None else _to_microseconds(now),
+        tokens=dict(tokens or {}),
+        max_logs=max_logs,
+        max_body_bytes=max_body_bytes,
+    )
+    return create_app_for(MockServer(settings, clock=clock))
+
+
+def create_app_for(server: MockServer) -> Starlette:
+    """Wrap an existing `MockServer` in the ASGI app (for callers that build the server first)."""
+
+    async def openapi(request: Request) -> Response:
+        from ._document import openapi_document
+
+        return GoJSONResponse(openapi_document())
+
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+    app = Starlette(
+        routes=[
+            Route(AUDIT_PREFIX, server.audit_group, methods=methods),
+            Route(AUDIT_PREFIX + "/{rest:path}", server.audit_group, methods=methods),
+            Route(OPENAPI_PATH, openapi, methods=["GET"]),
+            Route("/{rest:path}", _route_not_found, methods=methods),
+        ],
+        exception_handlers={CoderError: _coder_error_response, Exception: _unexpected_error},
+    )
+    app.state.mock = server
+    return app
+
+
+def _to_microseconds(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds

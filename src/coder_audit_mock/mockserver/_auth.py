@@ -1,0 +1,250 @@
+"""Who is calling, and what they may see (reference §6).
+
+Authentication follows Coder's API-key middleware (`coderd/httpmw/apikey.go`): the first
+non-empty token carrier wins, the token is split into a 10-byte id and a 22-byte secret, the
+id is looked up, the secret compared in constant time, then expiry and the user's status are
+checked. Every failure is a 401 with Coder's message and detail, and the `WWW-Authenticate`
+challenge of NEWEST Coder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from starlette.datastructures import Headers
+
+from ._errors import CoderError
+from ._model import (
+    ORG_AUDIT_READER_ROLES,
+    SITE_AUDIT_READER_ROLES,
+    APIKey,
+    Deployment,
+    User,
+)
+
+SESSION_TOKEN_COOKIE = "coder_session_token"
+SESSION_TOKEN_HEADER = "Coder-Session-Token"
+SIGNED_OUT_MESSAGE = (
+    "You are signed out or your session has expired. Please sign in again to continue."
+)
+FORBIDDEN_MESSAGE = "Forbidden."
+# Reference §1.1 step 2: the route's own 403 (no WWW-Authenticate on this one, §6.2).
+FORBIDDEN_DETAIL = (
+    "You don't have permission to view this content. If you believe this is a mistake, "
+    "please contact your administrator or try signing in with different credentials."
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Caller:
+    """An authenticated caller: the user, the key they used, and their audit-log read scope.
+
+    `readable_organizations` is None for site-wide readers (owner, auditor), who see every log
+    including organization-less ones; otherwise the organizations whose logs they may read
+    (reference §3.1, §6.3), possibly empty (then the route answers 403).
+    """
+
+    user: User
+    key: APIKey
+    readable_organizations: frozenset[uuid.UUID] | None
+
+    @property
+    def may_read_audit_logs(self) -> bool:
+        return self.readable_organizations is None or bool(self.readable_organizations)
+
+    @property
+    def may_create_audit_logs(self) -> bool:
+        # Only owners have site-wide `create` on `audit_log` (reference §5 "Who may call it").
+        return "owner" in self.user.site_roles
+
+
+def find_cookie(headers: Headers, name: str) -> str:
+    """The first non-empty cookie called `name`, as Go's `r.Cookie(name)` finds it.
+
+    Example:
+        >>> find_cookie(Headers({"cookie": 'a=1; coder_session_token="t"'}), "coder_session_token")
+        't'
+    """
+    for header in headers.getlist("cookie"):
+        for part in header.split(";"):
+            cookie_name, sep, value = part.strip().partition("=")
+            if sep and cookie_name == name:
+                if len(value) > 1 and value[0] == value[-1] == '"':
+                    value = value[1:-1]
+                return value
+    return ""
+
+
+def session_token(headers: Headers, query: Mapping[str, list[str]]) -> str:
+    """The session token from the NEWEST carriers, in Coder's order (reference §6.1).
+
+    Cookie `coder_session_token`, query `coder_session_token`, header `Coder-Session-Token`,
+    `Authorization: Bearer`, query `access_token`; the first non-empty one wins.
+
+    Example:
+        >>> session_token(Headers({"authorization": "Bearer abc"}), {})
+        'abc'
+    """
+    cookie = find_cookie(headers, SESSION_TOKEN_COOKIE)
+    if cookie:
+        return _header_text(cookie)
+    from_query = _first(query, SESSION_TOKEN_COOKIE)
+    if from_query:
+        return from_query
+    header = headers.get(SESSION_TOKEN_HEADER, "")
+    if header:
+        return _header_text(header)
+    authorization = headers.get("authorization", "")
+    if authorization[:7].lower() == "bearer ":
+        bearer = authorization[7:].strip()
+        if bearer:
+            return _header_text(bearer)
+    return _first(query, "access_token")
+
+
+def _header_text(value: str) -> str:
+    # ASGI header bytes reach Starlette decoded as latin-1; Go sees the raw (UTF-8) bytes.
+    return value.encode("latin-1").decode("utf-8", "replace")
+
+
+def _first(query: Mapping[str, list[str]], name: str) -> str:
+    values = query.get(name)
+    return values[0] if values else ""
+
+
+def split_token(token: str) -> tuple[str, str]:
+    """Split `<id>-<secret>` as Coder's `SplitAPIToken` does; lengths are counted in bytes.
+
+    Raises the 401 `CoderError` with Coder's "Invalid API key format" detail.
+
+    Example:
+        >>> split_token("abcdefghij-0123456789012345678901")
+        ('abcdefghij', '0123456789012345678901')
+    """
+    parts = token.split("-")
+    if len(parts) != 2:
+        raise _unauthorized(
+            f"Invalid API key format: incorrect amount of API key parts, expected 2 got {len(parts)}"
+        )
+    key_id, secret = parts
+    id_length = len(key_id.encode("utf-8", "surrogatepass"))
+    if id_length != 10:
+        raise _unauthorized(
+            f"Invalid API key format: invalid API key ID length, expected 10 got {id_length}"
+        )
+    secret_length = len(secret.encode("utf-8", "surrogatepass"))
+    if secret_length != 22:
+        raise _unauthorized(
+            "Invalid API key format: invalid API key secret length, "
+            f"expected 22 got {secret_length}"
+        )
+    return key_id, secret
+
+
+def go_time_string(microseconds: int) -> str:
+    """Go's `time.Time.String()` for a UTC database time, as in the "expired" 401 detail.
+
+    Example:
+        >>> go_time_string(0)
+        '1970-01-01 00:00:00 +0000 UTC'
+        >>> go_time_string(1_500_000)
+        '1970-01-01 00:00:01.5 +0000 UTC'
+    """
+    seconds, micros = divmod(microseconds, 1_000_000)
+    text = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    if micros:
+        text += "." + f"{micros:06d}".rstrip("0")
+    return text + " +0000 UTC"
+
+
+def authenticate(
+    deployment: Deployment,
+    headers: Headers,
+    query: Mapping[str, list[str]],
+    *,
+    now_us: int,
+) -> Caller:
+    """Authenticate a request or raise Coder's 401 (reference §6.1, §6.2).
+
+    Example:
+        >>> from coder_audit_mock.mockserver._generate import generate_deployment, DEFAULT_TOKENS
+        >>> d = generate_deployment(log_count=0)
+        >>> caller = authenticate(d, Headers({"coder-session-token": DEFAULT_TOKENS["owner"]}), {},
+        ...                       now_us=0)
+        >>> caller.may_create_audit_logs
+        True
+    """
+    token = session_token(headers, query)
+    if not token:
+        raise _unauthorized(f'Cookie "{SESSION_TOKEN_COOKIE}" or query parameter must be provided.')
+    key_id, secret = split_token(token)
+    key = deployment.api_keys.get(key_id)
+    if key is None:
+        raise _unauthorized("API key is invalid.")
+    # Coder stores sha256(secret) and compares with subtle.ConstantTimeCompare.
+    presented = hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
+    expected = hashlib.sha256(key.secret.encode("utf-8")).digest()
+    if not hmac.compare_digest(presented, expected):
+        raise _unauthorized("API key secret is invalid.")
+    if key.expires_at < now_us:
+        raise _unauthorized(f'API key expired at "{go_time_string(key.expires_at)}".')
+    user = deployment.users.get(key.user_id)
+    if user is None or user.deleted:
+        raise _unauthorized("API key is invalid.")
+    if user.status != "active":
+        # Coder re-activates dormant users on use (ActivateDormantUser); the mock's dormant
+        # users hold no keys, so any other status here is a refusal.
+        raise CoderError(
+            401,
+            f'User is not active (status = "{user.status}"). '
+            "Contact an admin to reactivate your account.",
+            headers=_challenge("The access token is invalid"),
+        )
+    return Caller(user=user, key=key, readable_organizations=_read_scope(user, deployment))
+
+
+def _read_scope(user: User, deployment: Deployment) -> frozenset[uuid.UUID] | None:
+    if SITE_AUDIT_READER_ROLES.intersection(user.site_roles):
+        return None
+    return frozenset(
+        org_id
+        for org_id, roles in user.organization_roles.items()
+        if ORG_AUDIT_READER_ROLES.intersection(roles)
+        and org_id in deployment.organizations
+        and not deployment.organizations[org_id].deleted
+    )
+
+
+def forbidden() -> CoderError:
+    """The route's 403 for callers who may not read audit logs (reference §1.1 step 2).
+
+    Example:
+        >>> forbidden().body()["message"]
+        'Forbidden.'
+    """
+    return CoderError(403, FORBIDDEN_MESSAGE, FORBIDDEN_DETAIL)
+
+
+def _unauthorized(detail: str) -> CoderError:
+    description = "The access token has expired" if "expired" in detail else None
+    return CoderError(
+        401,
+        SIGNED_OUT_MESSAGE,
+        detail,
+        headers=_challenge(description or "The access token is invalid"),
+    )
+
+
+def _challenge(description: str) -> dict[str, str]:
+    # The resource_metadata URL needs the request's host; the app fills `{base}` in.
+    return {
+        "WWW-Authenticate": (
+            f'Bearer realm="coder", error="invalid_token", error_description="{description}", '
+            'resource_metadata="{base}/.well-known/oauth-protected-resource"'
+        )
+    }

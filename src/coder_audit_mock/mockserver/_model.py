@@ -1,0 +1,310 @@
+"""The fake deployment's records: what the mock stores, before it is rendered as Coder JSON.
+
+Every enum here is Coder's NEWEST database enum (reference §4), in the database's order.
+Times are integer microseconds since the Unix epoch (UTC): Postgres keeps microseconds, and
+integers compare and sort fast over a million logs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+NIL_UUID = uuid.UUID(int=0)
+
+# Reference §4.1, NEWEST database enum `audit_action`.
+AUDIT_ACTIONS: tuple[str, ...] = (
+    "create",
+    "write",
+    "delete",
+    "start",
+    "stop",
+    "login",
+    "logout",
+    "register",
+    "request_password_reset",
+    "connect",
+    "disconnect",
+    "open",
+    "close",
+)
+
+# Reference §4.2, NEWEST database enum `resource_type`, in database order (35 values).
+RESOURCE_TYPES: tuple[str, ...] = (
+    "organization",
+    "template",
+    "template_version",
+    "user",
+    "workspace",
+    "git_ssh_key",
+    "api_key",
+    "group",
+    "workspace_build",
+    "license",
+    "workspace_proxy",
+    "convert_login",
+    "health_settings",
+    "oauth2_provider_app",
+    "oauth2_provider_app_secret",
+    "custom_role",
+    "organization_member",
+    "notifications_settings",
+    "notification_template",
+    "idp_sync_settings_organization",
+    "idp_sync_settings_group",
+    "idp_sync_settings_role",
+    "workspace_agent",
+    "workspace_app",
+    "prebuilds_settings",
+    "task",
+    "ai_seat",
+    "chat",
+    "user_secret",
+    "ai_provider",
+    "ai_provider_key",
+    "group_ai_budget",
+    "user_skill",
+    "ai_gateway_key",
+    "user_ai_budget_override",
+)
+
+# Reference §4.3, NEWEST database enum `build_reason` (what `build_reason:` accepts).
+BUILD_REASONS: tuple[str, ...] = (
+    "initiator",
+    "autostart",
+    "autostop",
+    "dormancy",
+    "failedstop",
+    "autodelete",
+    "dashboard",
+    "cli",
+    "ssh_connection",
+    "vscode_connection",
+    "jetbrains_connection",
+    "task_auto_pause",
+    "task_manual_pause",
+    "task_resume",
+)
+
+# Reference §4.4.
+USER_STATUSES: tuple[str, ...] = ("active", "suspended", "dormant")
+LOGIN_TYPES: tuple[str, ...] = ("", "password", "github", "oidc", "token", "none")
+
+# Site-wide role names and their display names (coderd/rbac/roles.go).
+SITE_ROLE_DISPLAY_NAMES: dict[str, str] = {
+    "owner": "Owner",
+    "auditor": "Auditor",
+    "template-admin": "Template Admin",
+    "user-admin": "User Admin",
+}
+# Organization-scoped roles that may read that organization's audit logs (reference §6.3).
+ORG_AUDIT_READER_ROLES: frozenset[str] = frozenset({"organization-admin", "organization-auditor"})
+# Site-wide roles that may read every audit log (reference §6.3).
+SITE_AUDIT_READER_ROLES: frozenset[str] = frozenset({"owner", "auditor"})
+
+
+@dataclasses.dataclass(slots=True)
+class Organization:
+    id: uuid.UUID
+    name: str
+    display_name: str
+    icon: str = ""
+    is_default: bool = False
+    deleted: bool = False
+
+
+@dataclasses.dataclass(slots=True)
+class User:
+    id: uuid.UUID
+    username: str
+    email: str
+    created_at: int
+    updated_at: int
+    last_seen_at: int
+    status: str = "active"
+    login_type: str = "password"
+    name: str = ""
+    avatar_url: str = ""
+    site_roles: tuple[str, ...] = ()
+    # organization id -> organization-scoped role names held there (membership = key present)
+    organization_roles: dict[uuid.UUID, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    is_service_account: bool = False
+    deleted: bool = False
+
+
+@dataclasses.dataclass(slots=True)
+class Template:
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    name: str
+    display_name: str
+    created_by: uuid.UUID
+    deleted: bool = False
+
+
+@dataclasses.dataclass(slots=True)
+class TemplateVersion:
+    id: uuid.UUID
+    template_id: uuid.UUID
+    name: str
+
+
+@dataclasses.dataclass(slots=True)
+class Workspace:
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    owner_id: uuid.UUID
+    template_id: uuid.UUID
+    name: str
+    deleted: bool = False
+
+
+@dataclasses.dataclass(slots=True)
+class WorkspaceBuild:
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    number: int
+    reason: str  # one of BUILD_REASONS
+    transition: str  # "start" | "stop" | "delete"
+
+
+@dataclasses.dataclass(slots=True)
+class WorkspaceAgent:
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    name: str
+
+
+@dataclasses.dataclass(slots=True)
+class WorkspaceApp:
+    id: uuid.UUID
+    agent_id: uuid.UUID
+    slug: str
+
+
+@dataclasses.dataclass(slots=True)
+class Group:
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    name: str
+    member_ids: tuple[uuid.UUID, ...] = ()
+
+
+@dataclasses.dataclass(slots=True)
+class OAuth2ProviderApp:
+    """An OAuth2 app Coder provides (reference §4.7: its logs link to the app's page)."""
+
+    id: uuid.UUID
+    name: str
+
+
+@dataclasses.dataclass(slots=True)
+class OAuth2ProviderAppSecret:
+    """A client secret of an OAuth2 app; `display_secret` is the short visible part."""
+
+    id: uuid.UUID
+    app_id: uuid.UUID
+    display_secret: str
+
+
+@dataclasses.dataclass(slots=True)
+class Task:
+    """An AI task run in a workspace (reference §4.7: soft-deleted, linked by owner)."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    owner_id: uuid.UUID
+    name: str
+    workspace_id: uuid.UUID | None = None
+    deleted: bool = False
+
+
+@dataclasses.dataclass(slots=True)
+class Chat:
+    """An agent chat; chats are hard-deleted, so a deleted chat is simply absent (reference §4.7)."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    owner_id: uuid.UUID
+    title: str
+
+
+@dataclasses.dataclass(slots=True)
+class UserSecret:
+    """A user's secret; hard-deleted like chats (reference §4.7)."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    name: str
+
+
+@dataclasses.dataclass(slots=True)
+class APIKey:
+    """A session token `<id>-<secret>` (reference §6.1): 10-character id, 22-character secret."""
+
+    id: str
+    secret: str
+    user_id: uuid.UUID
+    expires_at: int
+    token_name: str = ""
+    login_type: str = "password"
+
+    @property
+    def token(self) -> str:
+        return f"{self.id}-{self.secret}"
+
+
+@dataclasses.dataclass(slots=True)
+class AuditLog:
+    """One row of Coder's `audit_logs` table.
+
+    `description`, `resource_link`, `is_deleted`, `organization` and `user` are not stored:
+    Coder derives them when it answers (reference §4.5-§4.7), and so does the mock.
+    """
+
+    id: uuid.UUID
+    time: int  # microseconds since the epoch, UTC
+    user_id: uuid.UUID | None  # None where Coder has no actor (e.g. a failed login)
+    organization_id: uuid.UUID
+    ip: str  # "" when not recorded (reference §4.5)
+    user_agent: str
+    resource_type: str
+    resource_id: uuid.UUID
+    resource_target: str
+    action: str
+    diff: dict[str, Any]
+    status_code: int
+    additional_fields: Any  # the decoded JSON value stored in the jsonb column
+    request_id: uuid.UUID = NIL_UUID
+    resource_icon: str = ""
+
+
+# The built-in callers, one per kind of access Coder grants to the audit log (reference §6.3).
+BUILTIN_ROLES: tuple[str, ...] = ("owner", "auditor", "org-admin", "org-auditor", "member")
+
+
+@dataclasses.dataclass(slots=True)
+class Deployment:
+    """Everything the fake Coder deployment holds. Audit logs may be in any order here."""
+
+    organizations: dict[uuid.UUID, Organization] = dataclasses.field(default_factory=dict)
+    users: dict[uuid.UUID, User] = dataclasses.field(default_factory=dict)
+    templates: dict[uuid.UUID, Template] = dataclasses.field(default_factory=dict)
+    template_versions: dict[uuid.UUID, TemplateVersion] = dataclasses.field(default_factory=dict)
+    workspaces: dict[uuid.UUID, Workspace] = dataclasses.field(default_factory=dict)
+    builds: dict[uuid.UUID, WorkspaceBuild] = dataclasses.field(default_factory=dict)
+    agents: dict[uuid.UUID, WorkspaceAgent] = dataclasses.field(default_factory=dict)
+    apps: dict[uuid.UUID, WorkspaceApp] = dataclasses.field(default_factory=dict)
+    groups: dict[uuid.UUID, Group] = dataclasses.field(default_factory=dict)
+    api_keys: dict[str, APIKey] = dataclasses.field(default_factory=dict)  # by key id
+    oauth2_apps: dict[uuid.UUID, OAuth2ProviderApp] = dataclasses.field(default_factory=dict)
+    oauth2_app_secrets: dict[uuid.UUID, OAuth2ProviderAppSecret] = dataclasses.field(
+        default_factory=dict
+    )
+    tasks: dict[uuid.UUID, Task] = dataclasses.field(default_factory=dict)
+    chats: dict[uuid.UUID, Chat] = dataclasses.field(default_factory=dict)
+    user_secrets: dict[uuid.UUID, UserSecret] = dataclasses.field(default_factory=dict)
+    logs: list[AuditLog] = dataclasses.field(default_factory=list)
+    # built-in role name (BUILTIN_ROLES, plus "suspended") -> the user who acts in that role
+    role_users: dict[str, uuid.UUID] = dataclasses.field(default_factory=dict)

@@ -1,0 +1,700 @@
+"""Derive Coder's JSON for one audit log, NEWEST shapes (reference §4.5-§4.7).
+
+Coder stores only the `audit_logs` row; `description`, `resource_link`, `is_deleted`, the
+`organization` object and the `user` object are worked out when it answers (`coderd/audit.go`,
+`convertAuditLog`), partly by looking resources up live. This module does the same against a
+`Deployment`. Every dict it returns is already in Go's key order, so encoding it in order gives
+Coder's bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+from ._errors import MockServerError
+from ._model import (
+    NIL_UUID,
+    SITE_ROLE_DISPLAY_NAMES,
+    AuditLog,
+    Deployment,
+    Organization,
+    User,
+    WorkspaceBuild,
+)
+
+# Reference §4.1: `codersdk.AuditAction.Friendly()`.
+_FRIENDLY_ACTIONS: dict[str, str] = {
+    "create": "created",
+    "write": "updated",
+    "delete": "deleted",
+    "start": "started",
+    "stop": "stopped",
+    "login": "logged in",
+    "logout": "logged out",
+    "register": "registered",
+    "request_password_reset": "password reset requested",
+    "connect": "connected",
+    "disconnect": "disconnected",
+    "open": "opened",
+    "close": "closed",
+}
+
+# Reference §4.2: `codersdk.ResourceType.FriendlyString()` (NEWEST; some keep underscores).
+_FRIENDLY_RESOURCES: dict[str, str] = {
+    "organization": "organization",
+    "template": "template",
+    "template_version": "template version",
+    "user": "user",
+    "workspace": "workspace",
+    "git_ssh_key": "git ssh key",
+    "api_key": "token",
+    "group": "group",
+    "workspace_build": "workspace",
+    "license": "license",
+    "workspace_proxy": "workspace proxy",
+    "convert_login": "login type conversion",
+    "health_settings": "health_settings",
+    "oauth2_provider_app": "oauth2 app",
+    "oauth2_provider_app_secret": "oauth2 app secret",
+    "custom_role": "custom role",
+    "organization_member": "organization member",
+    "notifications_settings": "notifications_settings",
+    "notification_template": "notification template",
+    "idp_sync_settings_organization": "settings",
+    "idp_sync_settings_group": "settings",
+    "idp_sync_settings_role": "settings",
+    "workspace_agent": "workspace agent",
+    "workspace_app": "workspace app",
+    "prebuilds_settings": "prebuilds_settings",
+    "task": "task",
+    "ai_seat": "ai seat",
+    "chat": "chat",
+    "user_secret": "user secret",
+    "ai_provider": "ai provider",
+    "ai_provider_key": "ai provider key",
+    "group_ai_budget": "group ai budget",
+    "user_skill": "user skill",
+    "ai_gateway_key": "ai gateway key",
+    "user_ai_budget_override": "user ai budget override",
+}
+
+# Reference §4.6 rule 4: api_key logins/logouts/registrations have no target.
+_AUTH_ACTIONS = frozenset({"login", "logout", "register"})
+_SEE_OTHER = 303
+_CHAT_ACL_FIELDS = frozenset({"user_acl", "group_acl"})
+
+# Go's time.Time JSON range: MarshalJSON refuses years outside [0, 9999].
+_MIN_YEAR = 0
+_MAX_YEAR = 9999
+_US_PER_SECOND = 1_000_000
+_SECONDS_PER_DAY = 86_400
+
+
+def format_time(us: int) -> str:
+    """Go's RFC 3339 JSON time (`time.RFC3339Nano`) for UTC microseconds since the epoch.
+
+    Trailing zeros of the fraction are dropped, and the fraction with them when it is zero
+    (reference §4.5). Years 0-9999 only, like Go's `Time.MarshalJSON`.
+
+    Args:
+        us: microseconds since 1970-01-01T00:00:00Z (negative before it).
+
+    Example:
+        >>> format_time(1_714_566_896_123_456)
+        '2024-05-01T12:34:56.123456Z'
+        >>> format_time(1_714_566_896_120_000)
+        '2024-05-01T12:34:56.12Z'
+        >>> format_time(-62_135_596_800_000_000)
+        '0001-01-01T00:00:00Z'
+    """
+    seconds, micros = divmod(us, _US_PER_SECOND)
+    days, second_of_day = divmod(seconds, _SECONDS_PER_DAY)
+    year, month, day = _civil_from_days(days)
+    if not _MIN_YEAR <= year <= _MAX_YEAR:
+        raise MockServerError(
+            f"time {us} µs is in year {year}: JSON times must be in years 0-9999 (as in Go)"
+        )
+    hour, rest = divmod(second_of_day, 3600)
+    minute, second = divmod(rest, 60)
+    text = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+    if micros:
+        text += "." + f"{micros:06d}".rstrip("0")
+    return text + "Z"
+
+
+def _civil_from_days(days: int) -> tuple[int, int, int]:
+    """Proleptic Gregorian (year, month, day) of a day count from 1970-01-01.
+
+    Howard Hinnant's `civil_from_days`: pure integer arithmetic, so it covers year 0 (which
+    Go accepts and `datetime` cannot represent) and is fast enough for a million logs.
+    """
+    shifted = days + 719_468
+    era = shifted // 146_097
+    day_of_era = shifted - era * 146_097
+    year_of_era = (
+        day_of_era - day_of_era // 1460 + day_of_era // 36_524 - day_of_era // 146_096
+    ) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    month_index = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * month_index + 2) // 5 + 1
+    month = month_index + 3 if month_index < 10 else month_index - 9
+    year = year_of_era + era * 400 + (1 if month <= 2 else 0)
+    return year, month, day
+
+
+def describe(log: AuditLog) -> str:
+    """The `description` template of a log, NEWEST rules in order (reference §4.6).
+
+    `{user}` and `{target}` stay literal: the UI substitutes them.
+
+    Args:
+        log: the stored row; only action, resource type, status code and diff matter.
+
+    Example:
+        >>> from coder_audit_mock.mockserver._model import NIL_UUID
+        >>> log = AuditLog(id=NIL_UUID, time=0, user_id=None, organization_id=NIL_UUID, ip="",
+        ...                user_agent="", resource_type="template", resource_id=NIL_UUID,
+        ...                resource_target="docker", action="delete", diff={}, status_code=403,
+        ...                additional_fields={})
+        >>> describe(log)
+        '{user} unsuccessfully attempted to delete template {target}'
+    """
+    action = log.action
+    # Rule 1: anyone who knows an email can ask for a reset, so no actor is named.
+    prefix = "" if action == "request_password_reset" else "{user} "
+    chat_text = _chat_description(log)
+    if chat_text is not None:
+        return prefix + chat_text
+    parts = [prefix, _outcome(action, log.status_code)]
+    resource_type = log.resource_type
+    if resource_type == "api_key" and action in _AUTH_ACTIONS:
+        return "".join(parts)
+    friendly_resource = _FRIENDLY_RESOURCES.get(resource_type, "unknown")
+    if resource_type == "git_ssh_key":
+        parts.append(" the " + friendly_resource)
+        return "".join(parts)
+    parts.append(" for" if action == "request_password_reset" else " " + friendly_resource)
+    if resource_type == "convert_login":
+        parts.append(" to")
+    parts.append(" {target}")
+    return "".join(parts)
+
+
+def _outcome(action: str, status_code: int) -> str:
+    """Rule 3: the verb, or the raw action behind a redirect/failure wording."""
+    if status_code == _SEE_OTHER:
+        return "was redirected attempting to " + action
+    if status_code >= 400:
+        return "unsuccessfully attempted to " + action
+    return _FRIENDLY_ACTIONS.get(action, "unknown")
+
+
+def _chat_description(log: AuditLog) -> str | None:
+    """Rule 2: the special texts of a successful chat `write`, or None to fall through.
+
+    One `archived` entry flipping false->true (or back) archives (unarchives); entries that
+    are all `user_acl`/`group_acl` are a sharing change. Anything mixed falls through.
+    """
+    if (
+        log.resource_type != "chat"
+        or log.action != "write"
+        or log.status_code >= 400
+        or log.status_code == _SEE_OTHER
+    ):
+        return None
+    diff = _decode_diff(log.diff)
+    if len(diff) == 1 and "archived" in diff:
+        field = diff["archived"]
+        old, new = field.get("old"), field.get("new")
+        if old is False and new is True:
+            return "archived chat {target}"
+        if old is True and new is False:
+            return "unarchived chat {target}"
+        return None
+    if diff and all(name in _CHAT_ACL_FIELDS for name in diff):
+        return "updated sharing for chat {target}"
+    return None
+
+
+@dataclasses.dataclass(slots=True)
+class _KnownFields:
+    """Coder's `audit.AdditionalFields` struct after `json.Unmarshal` (possibly partial)."""
+
+    workspace_name: str = ""
+    build_number: str = ""
+    build_reason: str = ""
+    workspace_owner: str = ""
+    workspace_id: uuid.UUID = NIL_UUID
+
+
+_STRING_FIELDS = ("workspace_name", "build_number", "build_reason", "workspace_owner")
+_UUID_FIELD = "workspace_id"
+# The shape Coder substitutes when the stored JSON does not decode (reference §4.5), as
+# `json.Marshal` writes the struct: Go field order, nil uuid for the unset workspace_id.
+_UNKNOWN_FIELDS: dict[str, str] = {
+    "workspace_name": "unknown",
+    "build_number": "unknown",
+    "build_reason": "unknown",
+    "workspace_owner": "unknown",
+    "workspace_id": str(NIL_UUID),
+}
+
+
+def _go_fold(key: str) -> str:
+    """Fold a JSON key the way Go matches it to a field name (`bytes.EqualFold`).
+
+    The struct's names are ASCII, so only ASCII letters and the two non-ASCII letters whose
+    simple case folding reaches ASCII (KELVIN SIGN -> k, LONG S -> s) can match.
+    """
+    return "".join(
+        "k" if c == "\u212a" else "s" if c == "\u017f" else c.lower() if c.isascii() else c
+        for c in key
+    )
+
+
+def _decode_known_fields(value: Any) -> tuple[_KnownFields, bool]:
+    """Mimic `json.Unmarshal(additional_fields, &audit.AdditionalFields{})`.
+
+    Returns the decoded struct and whether decoding succeeded. Like Go: `null` decodes to the
+    zero struct without error; a non-object is an error; a known field (matched
+    case-insensitively) of the wrong JSON type is an error but decoding goes on; an unparsable
+    `workspace_id` string stops decoding at once (an `UnmarshalText` error).
+    """
+    fields = _KnownFields()
+    if value is None:
+        return fields, True
+    if not isinstance(value, dict):
+        return fields, False
+    ok = True
+    for key, item in value.items():
+        name = _go_fold(key)
+        if item is None or (name not in _STRING_FIELDS and name != _UUID_FIELD):
+            continue
+        if name == _UUID_FIELD:
+            if not isinstance(item, str):
+                ok = False
+                continue
+            parsed = _go_uuid(item)
+            if parsed is None:
+                return fields, False
+            fields.workspace_id = parsed
+        elif isinstance(item, str):
+            setattr(fields, name, item)
+        else:
+            ok = False
+    return fields, ok
+
+
+def _go_uuid(text: str) -> uuid.UUID | None:
+    """github.com/google/uuid `Parse`: 36-char form, `urn:uuid:` prefix, braces, or 32 hex."""
+    if len(text) == 45 and text[:9].lower() == "urn:uuid:":
+        text = text[9:]
+    elif len(text) == 38 and text[0] == "{" and text[-1] == "}":
+        text = text[1:-1]
+    if len(text) == 36:
+        if any(text[i] != "-" for i in (8, 13, 18, 23)):
+            return None
+        text = text.replace("-", "")
+        if len(text) != 32:
+            return None
+    elif len(text) != 32:
+        return None
+    if not all(c in "0123456789abcdefABCDEF" for c in text):
+        return None
+    return uuid.UUID(hex=text)
+
+
+def normalize_additional_fields(value: Any) -> Any:
+    """`additional_fields` as Coder returns it (reference §4.5).
+
+    A value that does not decode into Coder's `AdditionalFields` struct (a non-object, or a
+    known field holding the wrong JSON type) becomes the "unknown" shape; anything else comes
+    back as Postgres `jsonb` stores it: object keys ordered shorter first, then bytewise,
+    at every depth. `null` decodes without error in Go, so it stays `null`.
+
+    Args:
+        value: the decoded JSON stored for the log.
+
+    Example:
+        >>> normalize_additional_fields({"workspace_owner": "", "build_number": "3"})
+        {'build_number': '3', 'workspace_owner': ''}
+        >>> normalize_additional_fields([0])["build_number"]
+        'unknown'
+    """
+    return _stored_additional_fields(value)[0]
+
+
+def _stored_additional_fields(value: Any) -> tuple[Any, _KnownFields]:
+    """The returned `additional_fields` and the struct Coder decoded from the stored `jsonb`.
+
+    Go decodes the stored bytes, so it meets the keys in `jsonb` order; that order matters
+    because a bad `workspace_id` stops decoding (see `_decode_known_fields`).
+    """
+    stored = _jsonb_order(value)
+    fields, ok = _decode_known_fields(stored)
+    return (stored if ok else dict(_UNKNOWN_FIELDS)), fields
+
+
+def _utf8(key: str) -> bytes:
+    return key.encode("utf-8", "surrogatepass")
+
+
+def _jsonb_key(key: str) -> tuple[int, bytes]:
+    encoded = _utf8(key)
+    return len(encoded), encoded
+
+
+def _jsonb_order(value: Any) -> Any:
+    """Postgres `jsonb` key order: by byte length, then bytewise; arrays keep their order."""
+    if isinstance(value, dict):
+        return {key: _jsonb_order(value[key]) for key in sorted(value, key=_jsonb_key)}
+    if isinstance(value, list):
+        return [_jsonb_order(item) for item in value]
+    return value
+
+
+def _go_map_order(value: Any) -> Any:
+    """Go's `map[string]any` encoding: keys sorted bytewise (UTF-8) at every depth."""
+    if isinstance(value, dict):
+        return {key: _go_map_order(value[key]) for key in sorted(value, key=_utf8)}
+    if isinstance(value, list):
+        return [_go_map_order(item) for item in value]
+    return value
+
+
+def _decode_diff(diff: Any) -> dict[str, dict[str, Any]]:
+    """Mimic `json.Unmarshal(diff, &codersdk.AuditDiff{})` with its error ignored.
+
+    A non-object diff leaves the map empty; a field that is not an object decodes to the zero
+    `AuditDiffField`; `old`/`new` are kept only when not null, `secret` only when a bool.
+    """
+    if not isinstance(diff, dict):
+        return {}
+    decoded: dict[str, dict[str, Any]] = {}
+    for name, field in diff.items():
+        entry: dict[str, Any] = {}
+        if isinstance(field, dict):
+            for key in ("old", "new"):
+                if field.get(key) is not None:
+                    entry[key] = field[key]
+            secret = field.get("secret")
+            entry["secret"] = secret if isinstance(secret, bool) else False
+        else:
+            entry["secret"] = False
+        decoded[name] = entry
+    return decoded
+
+
+def _render_diff(diff: Any) -> dict[str, Any]:
+    """The `diff` object in Go's encoding order: `codersdk.AuditDiff` is a map, so sorted."""
+    decoded = _decode_diff(diff)
+    return {name: _go_map_order(decoded[name]) for name in sorted(decoded, key=_utf8)}
+
+
+def is_deleted(log: AuditLog, d: Deployment) -> bool:
+    """Whether the log's resource is gone, looked up live (reference §4.7).
+
+    Args:
+        log: the stored row.
+        d: the deployment holding the resources.
+
+    Example:
+        >>> from coder_audit_mock.mockserver._generate import generate_deployment
+        >>> d = generate_deployment(log_count=0)
+        >>> owner = d.users[d.role_users["owner"]]
+        >>> log = AuditLog(id=NIL_UUID, time=0, user_id=None, organization_id=NIL_UUID, ip="",
+        ...                user_agent="", resource_type="user", resource_id=owner.id,
+        ...                resource_target=owner.username, action="write", diff={},
+        ...                status_code=200, additional_fields={})
+        >>> is_deleted(log, d)
+        False
+    """
+    resource_type = log.resource_type
+    rid = log.resource_id
+    if resource_type == "template":
+        template = d.templates.get(rid)
+        return template is None or template.deleted
+    if resource_type == "user":
+        user = d.users.get(rid)
+        return user is None or user.deleted
+    if resource_type in _WORKSPACE_PROXIED:
+        workspace_id = _workspace_of(resource_type, rid, d)
+        workspace = None if workspace_id is None else d.workspaces.get(workspace_id)
+        return workspace is None or workspace.deleted
+    if resource_type == "task":
+        task = d.tasks.get(rid)
+        return task is None or task.deleted
+    table = _HARD_DELETED.get(resource_type)
+    if table is not None:
+        return rid not in getattr(d, table)
+    return False
+
+
+# Types whose deletion Coder judges through their workspace (reference §4.7).
+_WORKSPACE_PROXIED = frozenset({"workspace", "workspace_build", "workspace_agent", "workspace_app"})
+# Types that are gone when their row is gone: resource type -> Deployment attribute.
+_HARD_DELETED: dict[str, str] = {
+    "oauth2_provider_app": "oauth2_apps",
+    "oauth2_provider_app_secret": "oauth2_app_secrets",
+    "chat": "chats",
+    "user_secret": "user_secrets",
+}
+
+
+def _workspace_of(resource_type: str, rid: uuid.UUID, d: Deployment) -> uuid.UUID | None:
+    """The workspace a workspace/build/agent/app id belongs to, or None when a row is missing."""
+    if resource_type == "workspace":
+        return rid
+    if resource_type == "workspace_build":
+        build = d.builds.get(rid)
+        return None if build is None else build.workspace_id
+    if resource_type == "workspace_app":
+        app = d.apps.get(rid)
+        if app is None:
+            return None
+        rid = app.agent_id
+    agent = d.agents.get(rid)
+    return None if agent is None else agent.workspace_id
+
+
+def resource_link(log: AuditLog, d: Deployment) -> str:
+    """The UI path of the log's resource, NEWEST table (reference §4.7); "" when deleted.
+
+    Args:
+        log: the stored row.
+        d: the deployment holding the resources.
+
+    Example:
+        >>> from coder_audit_mock.mockserver._generate import generate_deployment
+        >>> d = generate_deployment(log_count=0)
+        >>> owner = d.users[d.role_users["owner"]]
+        >>> log = AuditLog(id=NIL_UUID, time=0, user_id=None, organization_id=NIL_UUID, ip="",
+        ...                user_agent="", resource_type="user", resource_id=owner.id,
+        ...                resource_target="owner", action="write", diff={}, status_code=200,
+        ...                additional_fields={})
+        >>> resource_link(log, d)
+        '/users?filter=owner'
+    """
+    if is_deleted(log, d):
+        return ""
+    return _live_link(log, d, _stored_additional_fields(log.additional_fields)[1])
+
+
+def _live_link(log: AuditLog, d: Deployment, fields: _KnownFields) -> str:
+    """`auditLogResourceLink` for a resource that is not deleted."""
+    resource_type = log.resource_type
+    target = log.resource_target
+    rid = log.resource_id
+    if resource_type == "template":
+        return f"/templates/{target}"
+    if resource_type == "user":
+        return f"/users?filter={target}"
+    if resource_type == "workspace":
+        owner = _workspace_owner(rid, d)
+        return "" if owner is None else f"/@{owner.username}/{target}"
+    if resource_type == "workspace_build":
+        return _build_link(rid, d, fields)
+    if resource_type in ("workspace_agent", "workspace_app"):
+        if fields.workspace_owner and fields.workspace_name:
+            return f"/@{fields.workspace_owner}/{fields.workspace_name}"
+        workspace_id = _workspace_of(resource_type, rid, d)
+        workspace = None if workspace_id is None else d.workspaces.get(workspace_id)
+        owner = None if workspace is None else d.users.get(workspace.owner_id)
+        if workspace is None or owner is None:
+            return ""
+        return f"/@{owner.username}/{workspace.name}"
+    if resource_type == "oauth2_provider_app":
+        return f"/deployment/oauth2-provider/apps/{rid}"
+    if resource_type == "oauth2_provider_app_secret":
+        secret = d.oauth2_app_secrets.get(rid)
+        return "" if secret is None else f"/deployment/oauth2-provider/apps/{secret.app_id}"
+    if resource_type == "task":
+        return _task_link(rid, d)
+    if resource_type == "chat":
+        return f"/agents/{rid}"
+    if resource_type == "group_ai_budget":
+        return _group_link(rid, d)
+    return ""
+
+
+def _workspace_owner(workspace_id: uuid.UUID, d: Deployment) -> User | None:
+    workspace = d.workspaces.get(workspace_id)
+    return None if workspace is None else d.users.get(workspace.owner_id)
+
+
+def _build_link(build_id: uuid.UUID, d: Deployment, fields: _KnownFields) -> str:
+    # The path takes the name and number from additional_fields, the owner from the database.
+    if not fields.workspace_name or not fields.build_number:
+        return ""
+    build = d.builds.get(build_id)
+    owner = None if build is None else _workspace_owner(build.workspace_id, d)
+    if owner is None:
+        return ""
+    return f"/@{owner.username}/{fields.workspace_name}/builds/{fields.build_number}"
+
+
+def _task_link(task_id: uuid.UUID, d: Deployment) -> str:
+    task = d.tasks.get(task_id)
+    owner = None if task is None else d.users.get(task.owner_id)
+    if task is None or owner is None:
+        return ""
+    return f"/tasks/{owner.username}/{task.id}"
+
+
+def _group_link(group_id: uuid.UUID, d: Deployment) -> str:
+    group = d.groups.get(group_id)
+    organization = None if group is None else d.organizations.get(group.organization_id)
+    if group is None or organization is None:
+        return ""
+    return f"/organizations/{organization.name}/groups/{group.name}"
+
+
+def joined_build_reason(log: AuditLog, d: Deployment) -> str | None:
+    """The build reason the `build_reason:` filter sees for a log (reference §2.1).
+
+    `workspace_build` logs join the build whose id is the resource id; `workspace` + `create`
+    logs join build #1 of that workspace; every other log joins nothing (None).
+
+    Args:
+        log: the stored row.
+        d: the deployment holding the builds.
+
+    Example:
+        >>> from coder_audit_mock.mockserver._generate import generate_deployment
+        >>> d = generate_deployment(log_count=0)
+        >>> build = next(iter(d.builds.values()))
+        >>> log = AuditLog(id=NIL_UUID, time=0, user_id=None, organization_id=NIL_UUID, ip="",
+        ...                user_agent="", resource_type="workspace_build", resource_id=build.id,
+        ...                resource_target="", action="start", diff={}, status_code=200,
+        ...                additional_fields={})
+        >>> joined_build_reason(log, d) == build.reason
+        True
+    """
+    if log.resource_type == "workspace_build":
+        build = d.builds.get(log.resource_id)
+        return None if build is None else build.reason
+    if log.resource_type == "workspace" and log.action == "create":
+        first = _first_builds(d.builds).get(log.resource_id)
+        return None if first is None else first.reason
+    return None
+
+
+# One remembered index of build #1 per workspace. The store classifies every log when it loads
+# (a million, for big deployments), so a scan of the builds per workspace-create log would
+# dominate; builds are only ever added, so the dict's identity and size tell when to rebuild.
+_first_builds_memo: tuple[dict[uuid.UUID, WorkspaceBuild], int, dict[uuid.UUID, WorkspaceBuild]] = (
+    {},
+    0,
+    {},
+)
+
+
+def _first_builds(builds: dict[uuid.UUID, WorkspaceBuild]) -> dict[uuid.UUID, WorkspaceBuild]:
+    """Build #1 of every workspace that has one: workspace id -> build."""
+    global _first_builds_memo
+    memo_builds, memo_size, index = _first_builds_memo
+    if memo_builds is not builds or memo_size != len(builds):
+        index = {build.workspace_id: build for build in builds.values() if build.number == 1}
+        _first_builds_memo = (builds, len(builds), index)
+    return index
+
+
+def render_user(user: User) -> dict[str, Any]:
+    """The NEWEST `codersdk.User` object of a log's actor (reference §4.5).
+
+    Go field order; `name`, `avatar_url` and `is_service_account` are omitted when empty;
+    `organization_ids` is always `[]` (Coder leaves it blank here) and `roles` holds the site
+    roles only.
+
+    Args:
+        user: the actor.
+
+    Example:
+        >>> from coder_audit_mock.mockserver._model import NIL_UUID
+        >>> u = User(id=NIL_UUID, username="alice", email="a@example.com", created_at=0,
+        ...          updated_at=0, last_seen_at=0, site_roles=("owner",))
+        >>> render_user(u)["roles"]
+        [{'name': 'owner', 'display_name': 'Owner'}]
+        >>> "name" in render_user(u)
+        False
+    """
+    body: dict[str, Any] = {"id": str(user.id), "username": user.username}
+    if user.name:
+        body["name"] = user.name
+    if user.avatar_url:
+        body["avatar_url"] = user.avatar_url
+    body["email"] = user.email
+    body["created_at"] = format_time(user.created_at)
+    body["updated_at"] = format_time(user.updated_at)
+    body["last_seen_at"] = format_time(user.last_seen_at)
+    body["status"] = user.status
+    body["login_type"] = user.login_type
+    if user.is_service_account:
+        body["is_service_account"] = True
+    body["organization_ids"] = []
+    # db2sdk: a role rbac does not know still appears, with an empty display name.
+    body["roles"] = [
+        {"name": role, "display_name": SITE_ROLE_DISPLAY_NAMES.get(role, "")}
+        for role in user.site_roles
+    ]
+    body["has_ai_seat"] = False
+    return body
+
+
+def _render_organization(organization_id: uuid.UUID, d: Deployment) -> dict[str, str]:
+    # A LEFT JOIN: an organization id with no row still yields the object, with empty fields.
+    organization = d.organizations.get(organization_id) or Organization(
+        id=organization_id, name="", display_name=""
+    )
+    return {
+        "id": str(organization_id),
+        "name": organization.name,
+        "display_name": organization.display_name,
+        "icon": organization.icon,
+    }
+
+
+def render_log(log: AuditLog, d: Deployment) -> dict[str, Any]:
+    """One `codersdk.AuditLog` as Coder answers it, keys in Go order (reference §4.5).
+
+    `organization` is omitted for logs without an organization (nil uuid); `user` is `None`
+    (JSON null) when the actor is unknown.
+
+    Args:
+        log: the stored row.
+        d: the deployment, for the live lookups.
+
+    Example:
+        >>> from coder_audit_mock.mockserver._generate import generate_deployment
+        >>> d = generate_deployment(log_count=3)
+        >>> list(render_log(d.logs[0], d))[:4]
+        ['id', 'request_id', 'time', 'ip']
+    """
+    additional_fields, fields = _stored_additional_fields(log.additional_fields)
+    deleted = is_deleted(log, d)
+    body: dict[str, Any] = {
+        "id": str(log.id),
+        "request_id": str(log.request_id),
+        "time": format_time(log.time),
+        "ip": log.ip,
+        "user_agent": log.user_agent,
+        "resource_type": log.resource_type,
+        "resource_id": str(log.resource_id),
+        "resource_target": log.resource_target,
+        "resource_icon": log.resource_icon,
+        "action": log.action,
+        "diff": _render_diff(log.diff),
+        "status_code": log.status_code,
+        "additional_fields": additional_fields,
+        "description": describe(log),
+        "resource_link": "" if deleted else _live_link(log, d, fields),
+        "is_deleted": deleted,
+        "organization_id": str(log.organization_id),
+    }
+    if log.organization_id != NIL_UUID:
+        body["organization"] = _render_organization(log.organization_id, d)
+    actor = None if log.user_id is None else d.users.get(log.user_id)
+    body["user"] = None if actor is None else render_user(actor)
+    return body

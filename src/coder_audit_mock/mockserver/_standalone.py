@@ -1,0 +1,162 @@
+"""The standalone server for frontend work: the faithful API plus CORS, faults, journal and admin.
+
+```
+request ─► RequestRecorder (journal + access log) ─► CORSMiddleware ─► FaultMiddleware ─┐
+           ┌─────────────────────────────────────────────────────────────────────────────┘
+           ├── /_mock...  AdminApi (reset, scenario, journal, faults, tokens); never faulted
+           └── anything else: create_app_for(server), Coder's answers (reference §1)
+```
+`build_app` is what `coder-audit-mock serve` and the pytest fixtures run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+
+from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+
+from ._admin import ADMIN_PREFIX, ADMIN_TOKEN_HEADER, AdminApi
+from ._app import MockServer, create_app_for
+from ._auth import session_token
+from ._journal import DEFAULT_JOURNAL_SIZE, RequestJournal
+from ._middleware import (
+    DEFAULT_CORS_HEADERS,
+    CORSMiddleware,
+    FaultInjector,
+    FaultMiddleware,
+    FaultPlan,
+    RequestRecorder,
+)
+from ._scenario import builtin_tokens
+
+access_logger = logging.getLogger("coder_audit_mock.access")
+
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ServeOptions:
+    """How the standalone server wraps the mock API. The defaults add nothing a test would notice.
+
+    Args:
+        cors_origins: origins whose pages may call the server (`scheme://host[:port]`), or
+            `("*",)` for any; empty (default) means no CORS headers at all.
+        faults: the fault plan at start-up (default: none); changeable at `/_mock/faults`.
+        admin: serve the `/_mock/` admin endpoints (default True).
+        admin_token: when set, admin calls must send it in the `Mock-Admin-Token` header.
+        access_log: write one line per request (default True); False is the quiet mode.
+        log_line: where access-log lines go (default: the `coder_audit_mock.access` logger at
+            INFO level).
+        journal_size: how many requests the journal keeps.
+
+    Example:
+        >>> ServeOptions(cors_origins=("http://localhost:5173",), access_log=False).admin
+        True
+    """
+
+    cors_origins: tuple[str, ...] = ()
+    faults: FaultPlan = FaultPlan()
+    admin: bool = True
+    admin_token: str | None = None
+    access_log: bool = True
+    log_line: Callable[[str], None] | None = None
+    journal_size: int = DEFAULT_JOURNAL_SIZE
+
+
+def build_app(server: MockServer, options: ServeOptions | None = None) -> Starlette:
+    """The standalone ASGI app: `create_app_for(server)` plus CORS, faults, journal and admin.
+
+    The app's state holds `mock` (the `MockServer`), `journal` (the `RequestJournal`), `faults`
+    (the `FaultInjector`) and `options`.
+
+    Args:
+        server: the mock to serve.
+        options: what to add around it (default `ServeOptions()`).
+
+    Example:
+        >>> from starlette.testclient import TestClient
+        >>> from coder_audit_mock.mockserver import DEFAULT_TOKENS, MockServer, MockSettings
+        >>> app = build_app(MockServer(MockSettings(log_count=5)), ServeOptions(access_log=False))
+        >>> client = TestClient(app)
+        >>> client.get("/api/v2/audit", headers={"Coder-Session-Token": DEFAULT_TOKENS["auditor"]}
+        ...            ).json()["count"]
+        5
+        >>> [(e.path, e.role, e.status) for e in app.state.journal.entries()]
+        [('/api/v2/audit', 'auditor', 200)]
+    """
+    options = options or ServeOptions()
+    journal = RequestJournal(options.journal_size)
+    faults = FaultInjector(options.faults)
+    routes: list[Route | Mount] = []
+    if options.admin:
+        admin = AdminApi(server, journal, faults, token=options.admin_token)
+        routes.append(Route(ADMIN_PREFIX + "{rest:path}", admin, methods=_ALL_METHODS))
+    routes.append(Mount("", app=create_app_for(server)))
+    log_line = (options.log_line or access_logger.info) if options.access_log else None
+    middleware = [
+        Middleware(
+            RequestRecorder, journal=journal, log_line=log_line, role_of=_role_finder(server)
+        ),
+    ]
+    if options.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                origins=options.cors_origins,
+                allow_headers=(*DEFAULT_CORS_HEADERS, ADMIN_TOKEN_HEADER),
+            )
+        )
+    middleware.append(Middleware(FaultMiddleware, injector=faults, exempt=(ADMIN_PREFIX,)))
+    app = Starlette(routes=routes, middleware=middleware)
+    app.state.mock = server
+    app.state.journal = journal
+    app.state.faults = faults
+    app.state.options = options
+    return app
+
+
+def _role_finder(server: MockServer) -> Callable[[Headers, Mapping[str, list[str]]], str | None]:
+    """For the journal: which built-in role's token a request carries (never the token)."""
+
+    def role_of(headers: Headers, query: Mapping[str, list[str]]) -> str | None:
+        token = session_token(headers, query)  # the carrier Coder would use (reference §6.1)
+        if not token:
+            return None
+        deployment = server.deployment
+        key = deployment.api_keys.get(token.split("-")[0])
+        if key is None or key.token != token:
+            return None
+        for role, builtin in builtin_tokens(server.settings).items():
+            if builtin == token:
+                return role
+        return _role_of_user(deployment.role_users, key.user_id)
+
+    return role_of
+
+
+def _role_of_user(role_users: Mapping[str, uuid.UUID], user_id: uuid.UUID) -> str | None:
+    return next((role for role, holder in role_users.items() if holder == user_id), None)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding `host` keeps the server on this machine (admin endpoints are safe open).
+
+    Example:
+        >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("::1")
+        (True, True, True)
+        >>> is_loopback("0.0.0.0"), is_loopback("192.168.1.5")
+        (False, False)
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

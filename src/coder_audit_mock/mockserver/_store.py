@@ -1,0 +1,371 @@
+"""The in-memory audit-log table: filtering, ordering, paging and the capped count (reference §3.1).
+
+Logs are kept sorted by time, oldest first, so a log's *position* orders it; the API answers
+newest first by walking positions downwards. Ties on `time` have no tie-breaker in Coder
+(reference §3.1); the mock puts the log stored later first, which is one of the orders Coder may
+give.
+
+Each filterable column has an index from value to the sorted positions holding it. A query
+either scans the few positions of its most selective value, or (for broad filters) ANDs
+bitsets, Python integers with bit *p* set for position *p*, so a filter over a million logs
+costs a handful of big-integer operations instead of a million comparisons.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import threading
+import uuid
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import Any
+
+from ._errors import CoderError
+from ._json import go_json_bytes
+from ._model import AuditLog, Deployment
+from ._render import joined_build_reason, render_log
+from ._search import SearchFilter
+
+DEFAULT_LIMIT = 100  # reference §3.1: COALESCE(NULLIF(limit, 0), 100)
+COUNT_CAP = 2000  # reference §3.1: the handler passes count_cap = 2000; count is at most 2001
+
+# Below this many positions a value's rows are checked one by one; above, bitsets are cheaper.
+_SCAN_LIMIT = 2048
+# How many rendered logs to keep: enough for every page a UI shows, bounded for 1M-log stores.
+_RENDER_CACHE_SIZE = 50_000
+_BITSET_CACHE_SIZE = 512
+
+# The filterable columns: name -> how to read it from a log. `build_reason` is derived through
+# the workspace build a log refers to (reference §2.1) and stored per position instead.
+_COLUMNS: dict[str, Callable[[AuditLog], Hashable]] = {
+    "request_id": lambda log: log.request_id,
+    "resource_id": lambda log: log.resource_id,
+    "resource_target": lambda log: log.resource_target,
+    "user_id": lambda log: log.user_id,
+    "organization_id": lambda log: log.organization_id,
+    "resource_type": lambda log: log.resource_type,
+    "action": lambda log: log.action,
+}
+
+
+class LogLimitReached(CoderError):
+    """testgenerate past the store's configured maximum number of logs; nothing is stored.
+
+    Example:
+        >>> LogLimitReached(10).status_code
+        507
+    """
+
+    def __init__(self, max_logs: int) -> None:
+        super().__init__(
+            507,
+            "An internal server error occurred.",
+            f"the mock server stores at most {max_logs} audit logs "
+            "(coder-audit-mock --max-logs); reset it or raise the limit",
+        )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Query:
+    """A resolved audit-log query: the filter plus who is asking.
+
+    `user_ids` is the set of actor ids the username/email/`me` filters allow (None = any);
+    `organizations` is the caller's read scope (None = every log, reference §3.1).
+    """
+
+    filter: SearchFilter
+    user_ids: frozenset[uuid.UUID | None] | None = None
+    organizations: frozenset[uuid.UUID] | None = None
+
+
+@dataclasses.dataclass(slots=True)
+class _Index:
+    logs: list[AuditLog]
+    times: list[int]
+    build_reasons: list[str | None]
+    positions: dict[str, dict[Hashable, list[int]]]
+
+
+class AuditStore:
+    """Coder's `audit_logs` table for one fake deployment, thread-safe.
+
+    Example:
+        >>> from coder_audit_mock.mockserver._generate import generate_deployment
+        >>> store = AuditStore(generate_deployment(log_count=30))
+        >>> page, count = store.page(Query(SearchFilter(action="create")), limit=5, offset=0)
+        >>> count == len(store.matching(Query(SearchFilter(action="create"))))
+        True
+    """
+
+    def __init__(
+        self,
+        deployment: Deployment,
+        *,
+        max_logs: int | None = None,
+        count_cap: int = COUNT_CAP,
+    ) -> None:
+        self.max_logs = max_logs
+        self.count_cap = count_cap
+        self._lock = threading.RLock()
+        self.replace(deployment)
+
+    # -- state ---------------------------------------------------------------------------
+
+    def _load(self, logs: list[AuditLog]) -> None:
+        index = _Index(logs=[], times=[], build_reasons=[], positions={})
+        index.positions = {name: {} for name in (*_COLUMNS, "build_reason")}
+        for log in logs:
+            self._index_append(index, log)
+        self._index = index
+        self._bitsets: dict[tuple[str, Hashable], int] = {}
+        self._rendered: dict[uuid.UUID, bytes] = {}
+
+    def _index_append(self, index: _Index, log: AuditLog) -> None:
+        position = len(index.times)
+        reason = joined_build_reason(log, self.deployment)
+        index.logs.append(log)
+        index.times.append(log.time)
+        index.build_reasons.append(reason)
+        for name, column in _COLUMNS.items():
+            index.positions[name].setdefault(column(log), []).append(position)
+        if reason is not None:
+            index.positions["build_reason"].setdefault(reason, []).append(position)
+
+    def replace(self, deployment: Deployment) -> None:
+        """Serve another deployment from now on (used by reset and scenario loading)."""
+        with self._lock:
+            self.deployment = deployment
+            self._load(sorted(deployment.logs, key=lambda log: log.time))
+
+    def deployment_changed(self) -> None:
+        """Re-derive everything after users, organizations or other records were edited in place.
+
+        Rendered logs embed the user and organization objects and derived links, and the
+        `build_reason` index depends on builds, so both are rebuilt.
+        """
+        with self._lock:
+            self._load(self._index.logs)
+
+    def __len__(self) -> int:
+        return len(self._index.times)
+
+    @property
+    def logs(self) -> list[AuditLog]:
+        """Every stored log, oldest first (a copy)."""
+        with self._lock:
+            return list(self._index.logs)
+
+    def insert(self, log: AuditLog) -> None:
+        """Store one log; it is visible to the next query (reference §5: written straight to the table)."""
+        with self._lock:
+            index = self._index
+            if self.max_logs is not None and len(index.times) >= self.max_logs:
+                raise LogLimitReached(self.max_logs)
+            self.deployment.logs.append(log)
+            if not index.times or log.time >= index.times[-1]:
+                position = len(index.times)
+                self._index_append(index, log)
+                self._extend_bitsets(log, position)
+            else:
+                # A log older than the newest one shifts positions: rebuild (O(n), rare: only a
+                # testgenerate with an explicit past `time`).
+                where = bisect.bisect_right(index.times, log.time)
+                logs = index.logs
+                logs.insert(where, log)
+                rendered = self._rendered
+                self._load(logs)
+                self._rendered = rendered
+
+    def _extend_bitsets(self, log: AuditLog, position: int) -> None:
+        bit = 1 << position
+        for (name, value), bits in list(self._bitsets.items()):
+            if name == "*" or self._value_at(name, log, position) == value:
+                self._bitsets[(name, value)] = bits | bit
+
+    def _value_at(self, name: str, log: AuditLog, position: int) -> Hashable:
+        if name == "build_reason":
+            return self._index.build_reasons[position]
+        return _COLUMNS[name](log)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def render(self, log: AuditLog) -> bytes:
+        """The log's JSON as Coder answers it, cached (rendering is pure for a fixed deployment)."""
+        cached = self._rendered.get(log.id)
+        if cached is None:
+            cached = go_json_bytes(render_log(log, self.deployment))
+            if len(self._rendered) >= _RENDER_CACHE_SIZE:
+                self._rendered.clear()
+            self._rendered[log.id] = cached
+        return cached
+
+    def page(self, query: Query, *, limit: int, offset: int) -> tuple[list[AuditLog], int]:
+        """The logs of one page, newest first, and the capped total (reference §3.1).
+
+        `limit` 0 means the default of 100. The count is min(total, count_cap + 1); a page past
+        the end is empty while the count stays the total.
+        """
+        limit = limit or DEFAULT_LIMIT
+        with self._lock:
+            index = self._index
+            selection = self._select(query)
+            total = selection.count()
+            capped = total if self.count_cap <= 0 else min(total, self.count_cap + 1)
+            if total == 0 or offset >= total:
+                return [], capped
+            positions = selection.descending(offset, limit)
+            return [index.logs[p] for p in positions], capped
+
+    def matching(self, query: Query) -> list[AuditLog]:
+        """Every log the query matches, newest first (no paging, no cap). For tests and tools."""
+        with self._lock:
+            selection = self._select(query)
+            return [self._index.logs[p] for p in selection.descending(0, selection.count())]
+
+    def _select(self, query: Query) -> _Selection:
+        index = self._index
+        low, high = self._time_range(query.filter)
+        constraints = self._constraints(query)
+        if any(not allowed for _, allowed in constraints) or low >= high:
+            return _Selection.empty()
+        sizes = [
+            (self._candidate_count(name, allowed), name, allowed) for name, allowed in constraints
+        ]
+        sizes.sort(key=lambda item: item[0])
+        if sizes and sizes[0][0] <= _SCAN_LIMIT:
+            _, name, allowed = sizes[0]
+            others = [(n, a) for _, n, a in sizes[1:]]
+            candidates = sorted(
+                p for value in allowed for p in index.positions[name].get(value, ())
+            )
+            kept = [
+                p
+                for p in candidates
+                if low <= p < high
+                and all(self._value_at(n, index.logs[p], p) in a for n, a in others)
+            ]
+            return _Selection(positions=kept)
+        bits = (1 << high) - (1 << low)
+        for name, allowed in constraints:
+            bits &= self._bitset(name, allowed)
+        return _Selection(bits=bits)
+
+    def _time_range(self, search: SearchFilter) -> tuple[int, int]:
+        times = self._index.times
+        low = 0 if search.date_from is None else bisect.bisect_left(times, search.date_from)
+        high = len(times) if search.date_to is None else bisect.bisect_right(times, search.date_to)
+        return low, high
+
+    def _constraints(self, query: Query) -> list[tuple[str, frozenset[Hashable]]]:
+        search = query.filter
+        constraints: list[tuple[str, frozenset[Hashable]]] = []
+        for name, value in (
+            ("request_id", search.request_id),
+            ("resource_id", search.resource_id),
+            ("resource_target", search.resource_target or None),
+            ("resource_type", search.resource_type or None),
+            ("action", search.action or None),
+            ("build_reason", search.build_reason or None),
+        ):
+            if value is not None:
+                constraints.append((name, frozenset({value})))
+        if query.user_ids is not None:
+            constraints.append(("user_id", frozenset(query.user_ids)))
+        organizations: frozenset[Hashable] | None = None
+        if search.organization_id is not None:
+            organizations = frozenset({search.organization_id})
+        if query.organizations is not None:
+            scope = frozenset[Hashable](query.organizations)
+            organizations = scope if organizations is None else organizations & scope
+        if organizations is not None:
+            constraints.append(("organization_id", organizations))
+        return constraints
+
+    def _candidate_count(self, name: str, allowed: Iterable[Hashable]) -> int:
+        return sum(len(self._index.positions[name].get(value, ())) for value in allowed)
+
+    def _bitset(self, name: str, allowed: frozenset[Hashable]) -> int:
+        bits = 0
+        for value in allowed:
+            key = (name, value)
+            cached = self._bitsets.get(key)
+            if cached is None:
+                cached = _bits_from_positions(
+                    self._index.positions[name].get(value, ()), len(self._index.times)
+                )
+                if len(self._bitsets) >= _BITSET_CACHE_SIZE:
+                    self._bitsets.clear()
+                self._bitsets[key] = cached
+            bits |= cached
+        return bits
+
+
+def _bits_from_positions(positions: Iterable[int], size: int) -> int:
+    buffer = bytearray((size + 7) // 8)
+    for position in positions:
+        buffer[position >> 3] |= 1 << (position & 7)
+    return int.from_bytes(buffer, "little")
+
+
+@dataclasses.dataclass(slots=True)
+class _Selection:
+    """The matching positions, as an ascending list (scan plan) or a bitset (index plan)."""
+
+    positions: list[int] | None = None
+    bits: int = 0
+
+    @classmethod
+    def empty(cls) -> _Selection:
+        return cls(positions=[])
+
+    def count(self) -> int:
+        if self.positions is not None:
+            return len(self.positions)
+        return self.bits.bit_count()
+
+    def descending(self, skip: int, take: int) -> list[int]:
+        if self.positions is not None:
+            end = len(self.positions) - skip
+            return self.positions[max(0, end - take) : max(0, end)][::-1]
+        return list(_iter_bits_descending(self.bits, skip, take))
+
+
+def _iter_bits_descending(bits: int, skip: int, take: int) -> Iterator[int]:
+    """Positions of set bits from the highest down, after skipping `skip` of them."""
+    if take <= 0:
+        return
+    window = 4096
+    top = bits.bit_length()
+    # Skip whole windows by population count, then walk bits inside windows.
+    while top > 0 and take > 0:
+        low = max(0, top - window)
+        chunk = (bits >> low) & ((1 << (top - low)) - 1)
+        population = chunk.bit_count()
+        if skip >= population:
+            skip -= population
+            top = low
+            window = min(window * 2, 1 << 20)
+            continue
+        while chunk and take > 0:
+            high_bit = chunk.bit_length() - 1
+            chunk ^= 1 << high_bit
+            if skip:
+                skip -= 1
+                continue
+            yield low + high_bit
+            take -= 1
+        top = low
+
+
+def page_body(store: AuditStore, logs: list[AuditLog], count: int) -> bytes:
+    """The GET /api/v2/audit body: `{"audit_logs":[…],"count":N,"count_cap":2000}` (reference §1.1)."""
+    rendered: list[Any] = [store.render(log) for log in logs]
+    return (
+        b'{"audit_logs":['
+        + b",".join(rendered)
+        + b'],"count":'
+        + str(count).encode()
+        + b',"count_cap":'
+        + str(store.count_cap).encode()
+        + b"}"
+    )

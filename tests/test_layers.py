@@ -1,0 +1,52 @@
+"""The dependency rule of ARCHITECTURE.md, checked on the source: who may import whom."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+
+import pytest
+
+SOURCE = pathlib.Path(__file__).resolve().parent.parent / "src" / "coder_audit_mock"
+
+# top-level module names each part must never import (at any depth of the file)
+FORBIDDEN = {
+    "mockserver": {"schemathesis", "hypothesis", "pytest", "_pytest", "httpx", "uvicorn"},
+}
+# the plugin module is loaded in every pytest session of every project that installs the kit
+PLUGIN_IMPORT_TIME_ALLOWED = {"pytest", "_pytest", "__future__", "collections", "contextlib", "dataclasses",
+                              "functools", "os", "typing", "pathlib", "sys", "types", "collections.abc"}
+
+
+def imported_modules(path: pathlib.Path, *, top_level_only: bool = False) -> set[str]:
+    tree = ast.parse(path.read_text("utf-8"))
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    names: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("part", sorted(FORBIDDEN))
+def test_part_never_imports_forbidden_packages(part: str) -> None:
+    for path in sorted((SOURCE / part).rglob("*.py")):
+        used = {name.split(".")[0] for name in imported_modules(path)}
+        assert not used & FORBIDDEN[part], f"{path.relative_to(SOURCE)} imports {used & FORBIDDEN[part]}"
+
+
+def test_mockserver_does_not_import_contracts_or_fixtures() -> None:
+    for path in sorted((SOURCE / "mockserver").rglob("*.py")):
+        text = path.read_text("utf-8")
+        assert "contracts" not in {n.split(".")[1] for n in imported_modules(path) if n.startswith("coder_audit_mock.")}
+        assert "from ..contracts" not in text and "from ..fixtures" not in text, path
+
+
+def test_plugin_is_import_light() -> None:
+    plugin = SOURCE / "fixtures" / "plugin.py"
+    if not plugin.exists():
+        pytest.skip("plugin not written yet")
+    top = {name for name in imported_modules(plugin, top_level_only=True)}
+    assert top <= PLUGIN_IMPORT_TIME_ALLOWED, top - PLUGIN_IMPORT_TIME_ALLOWED
