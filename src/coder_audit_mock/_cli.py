@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     import uvicorn
     from starlette.applications import Starlette
 
+    from coder_audit_mock.mockserver import MockServer
+    from coder_audit_mock.mockserver._middleware import FaultPlan
+    from coder_audit_mock.mockserver._standalone import ServeOptions
+
 PROG = "coder-audit-mock"
 
 
@@ -249,7 +253,13 @@ def _add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"use TOKEN for ROLE instead of the built-in one (repeatable); ROLE is one of "
         f"{', '.join(ROLES)}; TOKEN looks like {_TOKEN_EXAMPLE}",
     )
-    parser.add_argument("--quiet", action="store_true", help="no access log")
+    _add_standalone_arguments(parser)
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no access log (otherwise one line per request: method, path, status, duration; "
+        "token query values redacted)",
+    )
 
 
 def _host(text: str) -> str:
@@ -359,17 +369,26 @@ def _run_serve(args: argparse.Namespace) -> int:
     # Imported here, not at the top: `--help` and bad flags answer without loading the server.
     import uvicorn
 
-    from coder_audit_mock.mockserver import DEFAULT_NOW_US, DEFAULT_TOKENS, create_app
+    from coder_audit_mock.mockserver import DEFAULT_NOW_US, DEFAULT_TOKENS
+    from coder_audit_mock.mockserver._admin import session_tokens
+    from coder_audit_mock.mockserver._standalone import build_app
 
     tokens = _merge_tokens(DEFAULT_TOKENS, args.tokens)
     now: dt.datetime = args.now or _EPOCH + dt.timedelta(microseconds=DEFAULT_NOW_US)
+    if args.export_scenario is not None:
+        return _export_and_exit(args, now, tokens)
+    options, notes = _serve_options(args)
     try:
         # Bind before generating the data, so that a busy port fails at once.
         with _listen(args.host, args.port) as sock:
-            app = create_app(seed=args.seed, log_count=args.log_count, now=now, tokens=tokens)
+            mock = _mock_server(args, now, tokens)
+            app = build_app(mock, options)
             url = _url(args.host, sock.getsockname()[1])
-            print(banner(url, args.seed, args.log_count, now, tokens), flush=True)
-            server = uvicorn.Server(_uvicorn_config(app, args.host, sock, quiet=args.quiet))
+            roles = session_tokens(mock)["roles"]  # a scenario may have moved or dropped some
+            print(banner(url, args.seed, len(mock.store), now, roles), flush=True)
+            for line in notes(url):
+                print(line, flush=True)
+            server = uvicorn.Server(_uvicorn_config(app, args.host, sock))
             server.run(sockets=[sock])
             # Not started: uvicorn has logged why (the app's lifespan start-up failed).
             return 0 if server.started else 1
@@ -405,16 +424,15 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _uvicorn_config(
-    app: Starlette, host: str, sock: socket.socket, *, quiet: bool
-) -> uvicorn.Config:
+def _uvicorn_config(app: Starlette, host: str, sock: socket.socket) -> uvicorn.Config:
     import copy
 
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
     # The banner already says where the server listens: keep uvicorn's start-up chatter out
-    # (warnings and errors still show) and keep its access log unless --quiet.
+    # (warnings and errors still show). Its access log stays off: it would print query strings
+    # with their session tokens; the app's own access log redacts them (and obeys --quiet).
     logging_config = copy.deepcopy(LOGGING_CONFIG)
     logging_config["loggers"]["uvicorn.error"]["level"] = "WARNING"
     return uvicorn.Config(
@@ -422,7 +440,7 @@ def _uvicorn_config(
         host=host,
         port=sock.getsockname()[1],
         log_config=logging_config,
-        access_log=not quiet,
+        access_log=False,
         lifespan="on",
         server_header=False,  # Coder (Go net/http) sends no Server header
     )
@@ -477,6 +495,224 @@ def banner(url: str, seed: int, log_count: int, now: dt.datetime, tokens: Mappin
             "Press Ctrl-C to stop.",
         ]
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# serve: the standalone options (CORS, faults, scenarios, admin endpoints; docs/frontend.md)
+
+
+def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cors-origin",
+        dest="cors_origins",
+        type=_cors_origin,
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let pages from ORIGIN (scheme://host[:port], or '*' for any origin) call the "
+        "server with the Coder-Session-Token header and credentials (repeatable; default: "
+        "no CORS)",
+    )
+    parser.add_argument(
+        "--delay",
+        dest="delays",
+        type=_delay,
+        action="append",
+        default=[],
+        metavar="[PATH=]MS|MIN-MAX",
+        help="wait MS milliseconds, or a random time from MIN to MAX, before answering requests "
+        "under PATH (default /api/v2/); repeatable, one per PATH",
+    )
+    parser.add_argument(
+        "--error-rate",
+        dest="error_rates",
+        type=_error_rate,
+        action="append",
+        default=[],
+        metavar="[PATH=]RATE",
+        help="answer this share (0 to 1) of the requests under PATH (default /api/v2/) with a "
+        "Coder-shaped 500 or 503; repeatable, one per PATH; the draws follow --seed",
+    )
+    parser.add_argument(
+        "--scenario",
+        metavar="PATH",
+        help="start from this scenario file (.json, or .yaml/.yml with PyYAML) instead of the "
+        "seeded data; POST /_mock/reset returns to it",
+    )
+    parser.add_argument(
+        "--export-scenario",
+        metavar="PATH",
+        help="write the starting data (seeded, or --scenario) to PATH as a scenario file "
+        "(.json, .yaml) and exit without serving",
+    )
+    parser.add_argument(
+        "--admin-token",
+        type=_admin_token,
+        metavar="TOKEN",
+        help="require TOKEN in the Mock-Admin-Token header of /_mock/ calls; without it the "
+        "admin endpoints are off when --host is not a loopback address",
+    )
+    parser.add_argument("--no-admin", action="store_true", help="no /_mock/ admin endpoints")
+
+
+def _cors_origin(text: str) -> str:
+    from coder_audit_mock.mockserver._middleware import normalize_origin
+
+    try:
+        return normalize_origin(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _path_and_value(text: str) -> tuple[str, str]:
+    """`[PATH=]VALUE` -> (PATH, VALUE); PATH defaults to every Coder API path."""
+    from coder_audit_mock.mockserver._middleware import DEFAULT_FAULT_PATH
+
+    path, equals, value = text.rpartition("=")
+    if not equals:
+        return DEFAULT_FAULT_PATH, text
+    if not path.startswith("/"):
+        raise argparse.ArgumentTypeError(
+            f"invalid path {path!r} in {text!r}: expected a path such as /api/v2/audit"
+        )
+    return path, value
+
+
+def _delay(text: str) -> tuple[str, tuple[float, float]]:
+    from coder_audit_mock.mockserver._middleware import parse_delay
+
+    path, value = _path_and_value(text)
+    try:
+        return path, parse_delay(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _error_rate(text: str) -> tuple[str, float]:
+    from coder_audit_mock.mockserver._middleware import parse_rate
+
+    path, value = _path_and_value(text)
+    try:
+        return path, parse_rate(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _admin_token(text: str) -> str:
+    # Sent as an HTTP header value: printable ASCII without spaces, long enough to matter.
+    if len(text) < 8 or not all(33 <= ord(char) <= 126 for char in text):
+        raise argparse.ArgumentTypeError(
+            "invalid admin token: use at least 8 printable ASCII characters without spaces"
+        )
+    return text
+
+
+def _fault_plan(args: argparse.Namespace) -> FaultPlan:
+    from coder_audit_mock.mockserver._middleware import FaultPlan, FaultRule
+
+    delays: dict[str, tuple[float, float]] = {}
+    rates: dict[str, float] = {}
+    for flag, given, chosen in (
+        ("--delay", args.delays, delays),
+        ("--error-rate", args.error_rates, rates),
+    ):
+        for path, value in given:
+            if path in chosen:
+                raise UsageError(f"argument {flag}: {path} is given more than once")
+            chosen[path] = value
+    rules = tuple(
+        FaultRule(path=path, delay_ms=delays.get(path, (0.0, 0.0)), error_rate=rates.get(path, 0.0))
+        for path in dict.fromkeys([*delays, *rates])
+    )
+    return FaultPlan(rules=rules, seed=args.seed)
+
+
+def _serve_options(args: argparse.Namespace) -> tuple[ServeOptions, Callable[[str], list[str]]]:
+    """The standalone options, and the banner notes about them (given the server's URL)."""
+    import functools
+
+    from coder_audit_mock.mockserver._admin import ADMIN_PREFIX, ADMIN_TOKEN_HEADER
+    from coder_audit_mock.mockserver._standalone import ServeOptions, is_loopback
+
+    admin = not args.no_admin
+    exposed = admin and args.admin_token is None and not is_loopback(args.host)
+    options = ServeOptions(
+        cors_origins=tuple(args.cors_origins),
+        faults=_fault_plan(args),
+        admin=admin and not exposed,
+        admin_token=args.admin_token,
+        access_log=not args.quiet,
+        log_line=functools.partial(print, flush=True),
+    )
+
+    def notes(url: str) -> list[str]:
+        lines = []
+        if options.admin:
+            needs = f" (send the {ADMIN_TOKEN_HEADER} header)" if options.admin_token else ""
+            lines.append(
+                f"Admin: {url}{ADMIN_PREFIX}{needs}: reset, scenario, journal, faults, tokens"
+            )
+        elif exposed:
+            lines.append(
+                f"Admin endpoints off: {args.host} is reachable from other machines; "
+                "give --admin-token TOKEN to turn them on"
+            )
+        if options.cors_origins:
+            lines.append(f"CORS: pages from {', '.join(options.cors_origins)} may call it")
+        for rule in options.faults.rules:
+            low, high = rule.delay_ms
+            delay = f"{low:g}" if low == high else f"{low:g}-{high:g}"
+            lines.append(
+                f"Faults on {rule.path}: delay {delay} ms, error rate {rule.error_rate:g} "
+                f"(change at {url}{ADMIN_PREFIX}/faults)"
+            )
+        return lines
+
+    return options, notes
+
+
+def _mock_server(
+    args: argparse.Namespace, now: dt.datetime, tokens: Mapping[str, str]
+) -> MockServer:
+    """The mock with the seeded data, or with `--scenario` loaded as its baseline."""
+    from coder_audit_mock.mockserver import MockServer, MockSettings
+    from coder_audit_mock.mockserver._scenario import (
+        ScenarioError,
+        load_scenario,
+        read_scenario_file,
+    )
+
+    settings = MockSettings(
+        seed=args.seed,
+        log_count=args.log_count,
+        now_us=(now - _EPOCH) // dt.timedelta(microseconds=1),
+        tokens=tokens,
+    )
+    server = MockServer(settings)
+    if args.scenario:
+        try:
+            load_scenario(server, read_scenario_file(args.scenario))
+        except ScenarioError as error:
+            # Name the file once: read errors already start with it, entry errors do not.
+            where = "" if error.field == args.scenario else f"{args.scenario}: "
+            raise CliError(f"--scenario {where}{error}") from None
+    return server
+
+
+def _export_and_exit(args: argparse.Namespace, now: dt.datetime, tokens: Mapping[str, str]) -> int:
+    from coder_audit_mock.mockserver._scenario import (
+        ScenarioError,
+        export_scenario,
+        write_scenario_file,
+    )
+
+    server = _mock_server(args, now, tokens)
+    try:
+        write_scenario_file(args.export_scenario, export_scenario(server))
+    except ScenarioError as error:
+        raise CliError(str(error)) from None
+    print(f"wrote {len(server.store)} logs to {args.export_scenario}")
+    return 0
 
 
 SERVE = Subcommand(

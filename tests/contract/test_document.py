@@ -25,13 +25,13 @@ from starlette.testclient import TestClient
 from coder_audit_mock.mockserver import (
     AUDIT_ACTIONS,
     BUILD_REASONS,
-    RESOURCE_TYPES,
     DEFAULT_TOKENS,
+    RESOURCE_TYPES,
+    _model,
     create_app,
     openapi_document,
     parse_search_query,
 )
-from coder_audit_mock.mockserver import _model
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATOR = ROOT / "tools" / "build_openapi.py"
@@ -52,13 +52,22 @@ def document() -> dict[str, Any]:
     return openapi_document()
 
 
-def search_pattern(document: dict[str, Any]) -> re.Pattern[str]:
-    pattern: str = document["components"]["schemas"]["SearchQuery"]["pattern"]
+def compile_whole(pattern: str) -> re.Pattern[str]:
     # JSON Schema's `$` is the end of the string; Python's also matches before a final newline.
     return re.compile(pattern.removesuffix("$") + r"\Z", re.ASCII)
 
 
-def test_document_is_valid_openapi_31_with_exactly_the_two_operations(document: dict[str, Any]) -> None:
+def pattern_of(document: dict[str, Any], name: str) -> re.Pattern[str]:
+    return compile_whole(document["components"]["schemas"][name]["pattern"])
+
+
+def search_pattern(document: dict[str, Any]) -> re.Pattern[str]:
+    return pattern_of(document, "SearchQuery")
+
+
+def test_document_is_valid_openapi_31_with_exactly_the_two_operations(
+    document: dict[str, Any],
+) -> None:
     schema = schemathesis.openapi.from_dict(document)
     schema.validate()  # against the OpenAPI 3.1 meta-schema; raises on any violation
     operations = {
@@ -100,18 +109,23 @@ def test_committed_file_is_the_generator_output(generator: ModuleType) -> None:
 
 
 def test_check_mode_fails_on_a_stale_file(
-    generator: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    generator: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     stale = tmp_path / "openapi.json"
     stale.write_text("{}\n", encoding="utf-8")
     monkeypatch.setattr(generator, "OUTPUT", stale)
-    monkeypatch.setattr(generator, "ROOT", tmp_path)
     assert generator.main(["--check"]) == 1
     assert "out of date" in capsys.readouterr().err
 
 
 def test_rendering_is_deterministic_and_ends_with_a_newline(generator: ModuleType) -> None:
-    first, second = generator.render(generator.build_document()), generator.render(generator.build_document())
+    first, second = (
+        generator.render(generator.build_document()),
+        generator.render(generator.build_document()),
+    )
     assert first == second
     assert first.endswith("}\n")
     assert json.loads(first) == openapi_document()
@@ -130,7 +144,10 @@ def test_the_mock_serves_the_document_unchanged(document: dict[str, Any]) -> Non
     assert response.headers["content-type"].startswith("application/json")
     assert response.json() == document
     # No token needed: the document lives outside /api/v2.
-    assert client.get("/openapi.json", headers={"Coder-Session-Token": DEFAULT_TOKENS["owner"]}).json() == document
+    assert (
+        client.get("/openapi.json", headers={"Coder-Session-Token": DEFAULT_TOKENS["owner"]}).json()
+        == document
+    )
 
 
 def iter_examples(node: Any, path: str = "") -> list[tuple[str, Any]]:
@@ -138,7 +155,10 @@ def iter_examples(node: Any, path: str = "") -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
     if isinstance(node, dict):
         if isinstance(node.get("examples"), dict):
-            found += [(f"{path}/examples/{key}", value["value"]) for key, value in node["examples"].items()]
+            found += [
+                (f"{path}/examples/{key}", value["value"])
+                for key, value in node["examples"].items()
+            ]
         for key, value in node.items():
             found += iter_examples(value, f"{path}/{key}")
     elif isinstance(node, list):
@@ -243,8 +263,8 @@ def test_date_pattern_is_exactly_go_dates(generator: ModuleType) -> None:
     date = re.compile(generator.DATE + r"\Z")
     years = [0, 1, 4, 100, 200, 400, 1600, 1900, 1996, 2000, 2023, 2024, 2100, 2400, 9996, 9999]
     for year in years:
-        for month in range(0, 14):
-            for day in range(0, 33):
+        for month in range(14):
+            for day in range(33):
                 text = f"{year:04d}-{month:02d}-{day:02d}"
                 assert bool(date.match(text)) == go_date_is_valid(year, month, day), text
     for year in range(10000):
@@ -258,6 +278,85 @@ def test_pattern_compiles_as_ecma_262(document: dict[str, Any]) -> None:
         assert validator.is_valid(query) == bool(pattern.match(query)), query
 
 
+def go_parse_non_negative_int32(text: str) -> bool:
+    """strconv.ParseInt(text, 10, 32) succeeds and the value is not negative (§3.4)."""
+    return re.fullmatch(r"[+-]?[0-9]+", text, re.ASCII) is not None and 0 <= int(text) < 2**31
+
+
+PAGE_NUMBER_SPELLINGS = [
+    *[str(n) for n in (0, 1, 9, 10, 99, 100, 999_999_999, 1_000_000_000, 2_147_483_646)],
+    *[str(n) for n in (2_147_483_647, 2_147_483_648, 2_147_483_650, 2_200_000_000, 9_999_999_999)],
+    *["+5", "05", "+05", "-0", "-00", "+0", "0002147483647", "-1", "-01", "--1", "+-1", "++1"],
+    *["8.0", "1e3", " 5", "5 ", "0x10", "1_000", "", "+", "-", "\u0665"],
+]
+
+
+@pytest.mark.parametrize("text", PAGE_NUMBER_SPELLINGS)
+def test_page_number_pattern_is_exactly_go_parse_int(document: dict[str, Any], text: str) -> None:
+    assert bool(pattern_of(document, "PageNumber").match(text)) == go_parse_non_negative_int32(text)
+
+
+@given(
+    st.integers(min_value=-(2**33), max_value=2**33), st.sampled_from(["", "+", "-", "0", "+00"])
+)
+def test_page_number_pattern_agrees_with_go_on_any_number(
+    document: dict[str, Any], number: int, prefix: str
+) -> None:
+    text = prefix + str(number)
+    assert bool(pattern_of(document, "PageNumber").match(text)) == go_parse_non_negative_int32(text)
+
+
+GO_UUID_SPELLINGS = {
+    UUID: True,
+    UUID.upper(): True,
+    UUID.replace("-", ""): True,
+    f"{{{UUID}}}": True,
+    f"x{UUID}y": True,  # Go does not check the two characters around a 38-character uuid
+    f"urn:uuid:{UUID}": True,
+    f"URN:UUID:{UUID}": True,
+    "": False,
+    UUID[:-1]: False,
+    UUID + "0": False,
+    UUID.replace("-", "_"): False,
+    UUID.replace("8", "g", 1): False,
+    f"urn:uid:{UUID}x": False,
+    f"\u00e9{UUID}x": False,  # 39 bytes in UTF-8
+    f"{{{UUID.replace('-', '')}}}": False,
+}
+
+
+@pytest.mark.parametrize(("text", "accepted"), GO_UUID_SPELLINGS.items())
+def test_go_uuid_pattern_is_what_go_accepts(
+    document: dict[str, Any], text: str, accepted: bool
+) -> None:
+    assert bool(pattern_of(document, "GoUuid").match(text)) == accepted
+
+
+GO_TIMES = {
+    "2024-02-29T23:59:59Z": True,
+    "0000-01-01T00:00:00Z": True,
+    "2024-01-31T12:00:00.123456789123+23:59": True,
+    "2024-01-31T12:00:00-00:00": True,
+    "2023-02-29T00:00:00Z": False,
+    "2024-01-31t12:00:00Z": False,  # Go wants an upper-case T
+    "2024-01-31T12:00:00z": False,  # and Z
+    "2024-01-31T23:59:60Z": False,  # no leap second
+    "2024-01-31T24:00:00Z": False,
+    "2024-01-31T12:00:00+24:00": False,
+    "2024-01-31T12:00:00,5Z": False,
+    "2024-01-31T12:00:00.Z": False,
+    "2024-01-31T12:00:00": False,
+    "2024-01-31 12:00:00Z": False,
+    "": False,
+}
+
+
+@pytest.mark.parametrize(("text", "accepted"), GO_TIMES.items())
+def test_time_pattern_is_go_rfc3339(document: dict[str, Any], text: str, accepted: bool) -> None:
+    body = document["components"]["schemas"]["CreateTestAuditLogRequest"]
+    assert bool(compile_whole(body["properties"]["time"]["pattern"]).match(text)) == accepted
+
+
 def refuse_organization_names(name: str) -> None:
     raise AssertionError(f"the pattern admitted an organization name: {name!r}")
 
@@ -265,7 +364,9 @@ def refuse_organization_names(name: str) -> None:
 def test_every_admitted_query_is_accepted_by_the_mock(document: dict[str, Any]) -> None:
     """Soundness: whatever the pattern admits, the mock's Coder-faithful parser accepts."""
 
-    @settings(max_examples=150, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=150, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
     @given(st.from_regex(search_pattern(document), fullmatch=True))
     def accepted(query: str) -> None:
         parse_search_query(query, resolve_organization=refuse_organization_names)

@@ -15,6 +15,18 @@ import pathlib
 
 import pytest
 
+import coder_audit_mock
+
+# Imported once here because pytester restores `sys.modules` after each in-process sub-run:
+# anything first imported inside one would be imported again by the next (seconds each for
+# Schemathesis). The import-lightness test runs in a fresh interpreter instead.
+import schemathesis  # noqa: E402, F401
+import httpx  # noqa: E402, F401
+import uvicorn  # noqa: E402, F401
+
+import coder_audit_mock.contracts._schema  # noqa: E402, F401
+import coder_audit_mock.mockserver._standalone  # noqa: E402, F401
+
 ENTRY_POINT = "coder_audit"
 PLUGIN_MODULE = "coder_audit_mock.fixtures.plugin"
 
@@ -51,6 +63,8 @@ def pytester(
         monkeypatch.delenv(variable, raising=False)
     if entry_point_dir is not None:
         monkeypatch.syspath_prepend(entry_point_dir)
-        paths = [str(entry_point_dir), *filter(None, [os.environ.get("PYTHONPATH")])]
+        # Subprocess sub-runs start in another directory: a relative PYTHONPATH=src would miss.
+        source_root = pathlib.Path(coder_audit_mock.__file__).resolve().parents[1]
+        paths = [str(entry_point_dir), str(source_root), *filter(None, [os.environ.get("PYTHONPATH")])]
         monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
     return pytester

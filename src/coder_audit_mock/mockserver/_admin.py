@@ -31,12 +31,12 @@ from starlette.responses import Response
 
 from ._app import MockServer, read_body
 from ._errors import CoderError, Validation
-from ._generate import DEFAULT_TOKENS
 from ._journal import RequestJournal
 from ._json import GoJSONResponse
 from ._middleware import FaultConfigError, FaultInjector, FaultPlan
 from ._scenario import (
     ScenarioError,
+    builtin_tokens,
     export_scenario,
     load_scenario,
     parse_scenario_text,
@@ -60,7 +60,7 @@ class _Endpoint:
 
 
 class AdminApi:
-    """The `/_mock/...` endpoints as one Starlette endpoint (mount it on `/_mock{rest:path}`).
+    """The `/_mock/...` endpoints behind one Starlette endpoint, `handle` (route `/_mock{rest:path}`).
 
     Args:
         server: the mock whose data the endpoints reset, load and export.
@@ -74,7 +74,7 @@ class AdminApi:
         >>> from starlette.testclient import TestClient
         >>> from coder_audit_mock.mockserver import MockServer, MockSettings
         >>> admin = AdminApi(MockServer(MockSettings(log_count=4)), RequestJournal(), FaultInjector())
-        >>> app = Starlette(routes=[Route("/_mock{rest:path}", admin, methods=["GET", "POST"])])
+        >>> app = Starlette(routes=[Route("/_mock{rest:path}", admin.handle, methods=["GET", "POST"])])
         >>> TestClient(app).post("/_mock/reset").json()["logs"]
         4
     """
@@ -102,19 +102,24 @@ class AdminApi:
                 "current data instead",
                 self.load,
             ),
-            _Endpoint("GET", "/journal", "the recorded requests, oldest first", self.journal_entries),
+            _Endpoint(
+                "GET", "/journal", "the recorded requests, oldest first", self.journal_entries
+            ),
             _Endpoint("DELETE", "/journal", "forget the recorded requests", self.clear_journal),
             _Endpoint("GET", "/faults", "the fault plan", self.get_faults),
             _Endpoint("PUT", "/faults", "replace the fault plan", self.put_faults),
             _Endpoint("DELETE", "/faults", "turn faults off", self.delete_faults),
-            _Endpoint("GET", "/tokens", "session tokens of the built-in roles and users", self.tokens),
+            _Endpoint(
+                "GET", "/tokens", "session tokens of the built-in roles and users", self.tokens
+            ),
         ]
         self.endpoints = endpoints
         self._routes: dict[str, dict[str, Handler]] = {}
         for endpoint in endpoints:
             self._routes.setdefault(endpoint.path, {})[endpoint.method] = endpoint.handler
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
+        """Answer one admin request (authorize, route by path and method)."""
         try:
             self._authorize(request)
             rest = request.url.path[len(ADMIN_PREFIX) :].rstrip("/")
@@ -132,7 +137,9 @@ class AdminApi:
                 )
             return await handler(request)
         except CoderError as error:
-            return GoJSONResponse(error.body(), status_code=error.status_code, headers=error.headers)
+            return GoJSONResponse(
+                error.body(), status_code=error.status_code, headers=error.headers
+            )
 
     def _authorize(self, request: Request) -> None:
         if self.token is None:
@@ -233,7 +240,7 @@ def session_tokens(server: MockServer) -> dict[str, Any]:
     """
     deployment = server.deployment
     roles = {}
-    for role, token in builtin_tokens(server).items():
+    for role, token in builtin_tokens(server.settings).items():
         key = deployment.api_keys.get(token.split("-")[0])
         if key is not None and key.token == token:
             roles[role] = token
@@ -243,14 +250,3 @@ def session_tokens(server: MockServer) -> dict[str, Any]:
         if user is not None:
             users.setdefault(user.username, []).append(key.token)
     return {"roles": roles, "users": users}
-
-
-def builtin_tokens(server: MockServer) -> dict[str, str]:
-    """Role -> the built-in token the server was started with (`DEFAULT_TOKENS` + overrides).
-
-    Example:
-        >>> from coder_audit_mock.mockserver import MockServer, MockSettings
-        >>> builtin_tokens(MockServer(MockSettings(log_count=0)))["member"]
-        'member0000-membersecret0000000000'
-    """
-    return {**DEFAULT_TOKENS, **server.settings.tokens}

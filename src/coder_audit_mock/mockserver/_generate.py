@@ -7,10 +7,11 @@ the clock:
 * a `faker.Faker()` seeded with `seed_instance(seed)` (and its own `random.Random`) draws the
   small entity pool: names, emails, ids, roles, builds... The pool never depends on
   `log_count` or `tokens`, so `log_count=0` yields the same users, organizations and keys;
-* a `random.Random` seeded from `seed` draws the logs, by picking precomputed events (a
-  resource, an action, its diff and additional fields) and per-log details (actor, status,
-  time, ip, user agent, ids). No Faker call and no copy happens per log, which keeps a million
-  logs within seconds. Logs built from the same event share its `diff` and
+* a `random.Random` seeded with the text `f"coder-audit-mock logs {seed}"` draws the logs (its
+  own stream: `random.Random(seed)` would repeat Faker's draws, so log ids would repeat entity
+  ids). It picks precomputed events (a resource, an action, its diff and additional fields)
+  and per-log details (actor, status, time, ip, user agent, ids). No Faker call and no copy
+  happens per log, which keeps a million logs within seconds. Logs built from the same event share its `diff` and
   `additional_fields` objects: treat them as read-only.
 
 Every log follows the reference: valid action/resource pairs, resource ids and targets as
@@ -247,8 +248,7 @@ def generate_deployment(
     deployment = pool.build()
     _add_builtin_keys(deployment, chosen_tokens, now_us)
     events = _EventCatalog(pool).build()
-    # A seed derived by string keeps the log stream apart from Faker's, which is seeded with
-    # the same integer (identical streams would repeat the entity ids as log ids).
+    # A text seed keeps the log stream apart from Faker's (see the module docstring).
     drawer = _LogDrawer(events, pool, random.Random(f"coder-audit-mock logs {seed}"), now_us)
     with _cyclic_gc_paused():
         deployment.logs = drawer.draw(log_count)

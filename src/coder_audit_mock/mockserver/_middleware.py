@@ -76,7 +76,7 @@ def redact_query_string(raw: bytes) -> str:
     """
     parts = re.split(rb"([&;])", raw)
     for index in range(0, len(parts), 2):
-        name, equals, _ = parts[index].partition(b"=")
+        name = parts[index].partition(b"=")[0]
         decoded = urllib.parse.unquote_plus(name.decode("latin-1")).lower()
         if decoded in TOKEN_QUERY_PARAMS:
             parts[index] = name + b"=" + REDACTED.encode()
@@ -251,7 +251,9 @@ class CORSMiddleware:
                 f"The origin {origin} may not call this mock server; allow it with "
                 f"`coder-audit-mock serve --cors-origin {origin}` (or --cors-origin '*')."
             )
-            await send_json(send, 400, {"message": "CORS preflight refused.", "detail": detail}, [vary])
+            await send_json(
+                send, 400, {"message": "CORS preflight refused.", "detail": detail}, [vary]
+            )
             return
         requested = [
             name.strip()
@@ -264,7 +266,9 @@ class CORSMiddleware:
                 f"The request header(s) {', '.join(refused)} are not allowed; allowed: "
                 f"{', '.join(self.allow_headers.values())}."
             )
-            await send_json(send, 400, {"message": "CORS preflight refused.", "detail": detail}, [vary])
+            await send_json(
+                send, 400, {"message": "CORS preflight refused.", "detail": detail}, [vary]
+            )
             return
         answer = [
             vary,
@@ -365,20 +369,19 @@ class FaultRule:
         statuses = data.get("error_statuses", list(FAULT_STATUSES))
         if not isinstance(statuses, list) or not all(type(s) is int for s in statuses):
             raise FaultConfigError(f"{where}.error_statuses", "expected a list of 500 and/or 503")
+        delay_ms = _delay_from_json(data.get("delay_ms", 0), f"{where}.delay_ms")
+        error_rate = _rate_from_json(data.get("error_rate", 0), f"{where}.error_rate")
         try:
-            return cls(
-                path=path,
-                delay_ms=_delay_from_json(data.get("delay_ms", 0), f"{where}.delay_ms"),
-                error_rate=_rate_from_json(data.get("error_rate", 0), f"{where}.error_rate"),
-                error_statuses=tuple(statuses),
-            )
+            return cls(path, delay_ms, error_rate, tuple(statuses))
         except FaultConfigError as error:  # raised by __post_init__, which says "rule"
             raise FaultConfigError(where + error.field.removeprefix("rule"), error.detail) from None
 
 
 def _check_rule(rule: FaultRule, where: str) -> None:
     if not rule.path.startswith("/"):
-        raise FaultConfigError(f"{where}.path", f"expected a path starting with '/', got {rule.path!r}")
+        raise FaultConfigError(
+            f"{where}.path", f"expected a path starting with '/', got {rule.path!r}"
+        )
     low, high = rule.delay_ms
     if not 0 <= low <= high <= MAX_DELAY_MS:
         raise FaultConfigError(
@@ -510,7 +513,12 @@ class FaultPlan:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class FaultDecision:
-    """What happens to one request: wait `delay_s` seconds, then answer `status` (None: normally)."""
+    """What happens to one request: wait `delay_s` seconds, then answer `status` (None: normally).
+
+    Example:
+        >>> FaultDecision().status is None
+        True
+    """
 
     delay_s: float = 0.0
     status: int | None = None
@@ -571,7 +579,9 @@ class FaultMiddleware:
         'An internal server error occurred.'
     """
 
-    def __init__(self, app: ASGIApp, injector: FaultInjector, *, exempt: Sequence[str] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, injector: FaultInjector, *, exempt: Sequence[str] = ()
+    ) -> None:
         self.app = app
         self.injector = injector
         self.exempt = tuple(exempt)
@@ -680,4 +690,6 @@ class RequestRecorder:
                     )
                 )
             if self.log_line is not None:
-                self.log_line(f"{scope['method']} {request_target(scope)} {status} {duration_ms:.1f}ms")
+                self.log_line(
+                    f"{scope['method']} {request_target(scope)} {status} {duration_ms:.1f}ms"
+                )

@@ -10,6 +10,7 @@ Coder's bytes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from typing import Any
 
@@ -111,17 +112,24 @@ def format_time(us: int) -> str:
     """
     seconds, micros = divmod(us, _US_PER_SECOND)
     days, second_of_day = divmod(seconds, _SECONDS_PER_DAY)
-    year, month, day = _civil_from_days(days)
+    year, date = _date_text(days)
     if not _MIN_YEAR <= year <= _MAX_YEAR:
         raise MockServerError(
             f"time {us} µs is in year {year}: JSON times must be in years 0-9999 (as in Go)"
         )
     hour, rest = divmod(second_of_day, 3600)
     minute, second = divmod(rest, 60)
-    text = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+    text = f"{date}T{hour:02d}:{minute:02d}:{second:02d}"
     if micros:
         text += "." + f"{micros:06d}".rstrip("0")
     return text + "Z"
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_text(days: int) -> tuple[int, str]:
+    """The year and `YYYY-MM-DD` of a day count; cached, as logs cluster in a few months."""
+    year, month, day = _civil_from_days(days)
+    return year, f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _civil_from_days(days: int) -> tuple[int, int, int]:
@@ -248,6 +256,8 @@ def _go_fold(key: str) -> str:
     The struct's names are ASCII, so only ASCII letters and the two non-ASCII letters whose
     simple case folding reaches ASCII (KELVIN SIGN -> k, LONG S -> s) can match.
     """
+    if key.isascii():
+        return key.lower()
     return "".join(
         "k" if c == "\u212a" else "s" if c == "\u017f" else c.lower() if c.isascii() else c
         for c in key

@@ -42,6 +42,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import functools
+import importlib
 import ipaddress
 import json
 import random
@@ -330,7 +332,7 @@ class _Entry:
             )
         return value
 
-    def uuid(self, key: str, default: Callable[[], uuid.UUID] | None = None) -> uuid.UUID:
+    def ident(self, key: str, default: Callable[[], uuid.UUID] | None = None) -> uuid.UUID:
         value = self.data.get(key)
         if value is None:
             if default is None:
@@ -338,7 +340,7 @@ class _Entry:
             return default()
         return _parse_uuid(value, self.at(key))
 
-    def optional_uuid(self, key: str) -> uuid.UUID | None:
+    def optional_ident(self, key: str) -> uuid.UUID | None:
         value = self.data.get(key)
         return None if value is None else _parse_uuid(value, self.at(key))
 
@@ -485,7 +487,9 @@ class _Builder:
             if not record.deleted and name_of(record).lower() == name.lower():
                 raise ScenarioError(where, f'"{name}" is already taken (by {record.id})')
 
-    def _check_new_id(self, where: str, record_id: uuid.UUID, table: Mapping[uuid.UUID, Any]) -> None:
+    def _check_new_id(
+        self, where: str, record_id: uuid.UUID, table: Mapping[uuid.UUID, Any]
+    ) -> None:
         if record_id in table:
             raise ScenarioError(where, f"duplicate id {record_id}")
 
@@ -498,7 +502,7 @@ class _Builder:
         if not deleted:
             self._check_unique_name(entry.at("name"), name, self.d.organizations, lambda o: o.name)
         organization = Organization(
-            id=entry.uuid("id", lambda: self.new_id("organization", len(self.d.organizations))),
+            id=entry.ident("id", lambda: self.new_id("organization", len(self.d.organizations))),
             name=name,
             display_name=entry.text("display_name", name),
             icon=entry.text("icon", ""),
@@ -514,10 +518,12 @@ class _Builder:
         deleted = entry.boolean("deleted", False)
         username = entry.name("username")
         if not deleted:
-            self._check_unique_name(entry.at("username"), username, self.d.users, lambda u: u.username)
+            self._check_unique_name(
+                entry.at("username"), username, self.d.users, lambda u: u.username
+            )
         created_at = entry.time("created_at", self.now - 30 * _US_PER_DAY)
         user = User(
-            id=entry.uuid("id", lambda: self.new_id("user", len(self.d.users))),
+            id=entry.ident("id", lambda: self.new_id("user", len(self.d.users))),
             username=username,
             email=entry.text("email", f"{username.lower()}@coder.example"),
             created_at=created_at,
@@ -563,7 +569,9 @@ class _Builder:
         keys: list[APIKey] = []
         for index, item in enumerate(_check_list(value, entry.at("tokens"))):
             where = f"{entry.at('tokens')}[{index}]"
-            token_entry = _Entry({"token": item} if isinstance(item, str) else item, where, _TOKEN_FIELDS)
+            token_entry = _Entry(
+                {"token": item} if isinstance(item, str) else item, where, _TOKEN_FIELDS
+            )
             token = token_entry.text("token")
             match = _TOKEN_RE.fullmatch(token)
             if match is None:
@@ -585,7 +593,9 @@ class _Builder:
                     user_id=user_id,
                     expires_at=token_entry.time("expires_at", self.now + _KEY_LIFETIME_US),
                     token_name=token_entry.text("name", ""),
-                    login_type=token_entry.choice("login_type", "password", LOGIN_TYPES, "login type"),
+                    login_type=token_entry.choice(
+                        "login_type", "password", LOGIN_TYPES, "login type"
+                    ),
                 )
             )
         return keys
@@ -611,7 +621,7 @@ class _Builder:
         for field in fields:
             has_default = field.default is not dataclasses.MISSING
             if field.name == "id":
-                values["id"] = entry.uuid("id", lambda: self.new_id(section, len(table)))
+                values["id"] = entry.ident("id", lambda: self.new_id(section, len(table)))
             elif not entry.given(field.name) and has_default:
                 values[field.name] = field.default
             else:
@@ -626,20 +636,22 @@ class _Builder:
         resource_type = entry.choice("resource_type", "user", RESOURCE_TYPES, "resource type")
         action = entry.choice("action", "write", AUDIT_ACTIONS, "action")
         log = AuditLog(
-            id=entry.uuid("id", lambda: self.new_id("log", len(self.d.logs))),
+            id=entry.ident("id", lambda: self.new_id("log", len(self.d.logs))),
             time=entry.time("time", self._next_time()),
             user_id=actor,
             organization_id=self._log_organization(entry, resource_type),
             ip=self._ip(entry),
             user_agent=entry.text("user_agent", ""),
             resource_type=resource_type,
-            resource_id=entry.uuid("resource_id", lambda: self.new_id("resource", len(self.d.logs))),
+            resource_id=entry.ident(
+                "resource_id", lambda: self.new_id("resource", len(self.d.logs))
+            ),
             resource_target=entry.text("resource_target", self._username(actor)),
             action=action,
             diff=self._diff(entry),
             status_code=entry.integer("status_code", 200, 100, 599),
             additional_fields=entry.json("additional_fields", {}),
-            request_id=entry.uuid("request_id", lambda: NIL_UUID),
+            request_id=entry.ident("request_id", lambda: NIL_UUID),
             resource_icon=entry.text("resource_icon", ""),
         )
         if self._log_ids is None:
@@ -709,9 +721,9 @@ def _record_value(entry: _Entry, name: str, hint: Any, section: str) -> Any:
     if choices is not None:
         return entry.choice(name, entry.text(name), choices, name)
     if hint is uuid.UUID:
-        return entry.uuid(name)
+        return entry.ident(name)
     if hint == (uuid.UUID | None):
-        return entry.optional_uuid(name)
+        return entry.optional_ident(name)
     if hint is str:
         return entry.text(name)
     if hint is bool:
@@ -729,9 +741,19 @@ def _base_deployment(base: str, settings: MockSettings) -> Deployment:
         return Deployment()
     if base == "seeded":
         return settings.build_deployment()
-    seeded = generate_deployment(
-        seed=settings.seed, log_count=0, now_us=settings.now_us, tokens=settings.tokens
-    )
+    tokens = tuple(sorted(settings.tokens.items()))
+    # A deep copy: builders and testgenerate change the deployment they are given.
+    return copy.deepcopy(_builtin_callers(settings.seed, settings.now_us, tokens))
+
+
+@functools.lru_cache(maxsize=8)
+def _builtin_callers(seed: int, now_us: int, tokens: tuple[tuple[str, str], ...]) -> Deployment:
+    """The built-in callers of the seeded deployment, their organizations and keys, no logs.
+
+    Cached: generating the seeded entities takes a tenth of a second, and every reset of a
+    `base: builtin` scenario starts here.
+    """
+    seeded = generate_deployment(seed=seed, log_count=0, now_us=now_us, tokens=dict(tokens))
     builtin_users = {user_id: seeded.users[user_id] for user_id in seeded.role_users.values()}
     organization_ids = {org for user in builtin_users.values() for org in user.organization_roles}
     return Deployment(
@@ -772,7 +794,9 @@ def _check_top_level(data: Any) -> str:
             raise ScenarioError(str(key), f"unknown section; expected one of {', '.join(SECTIONS)}")
     version = data.get("version", SCENARIO_VERSION)
     if type(version) is not int or version != SCENARIO_VERSION:
-        raise ScenarioError("version", f"unsupported version {version!r}; expected {SCENARIO_VERSION}")
+        raise ScenarioError(
+            "version", f"unsupported version {version!r}; expected {SCENARIO_VERSION}"
+        )
     base = data.get("base", "builtin")
     if base not in BASES:
         raise ScenarioError("base", f"unknown base {base!r}; expected one of {', '.join(BASES)}")
@@ -1070,12 +1094,11 @@ _JSON_SUFFIXES = (".json",)
 
 def _yaml_module(source: str) -> Any:
     try:
-        import yaml
+        return importlib.import_module("yaml")
     except ImportError:
         raise ScenarioError(
             source, "YAML scenarios need PyYAML: pip install pyyaml (or use a .json file)"
         ) from None
-    return yaml
 
 
 def parse_scenario_text(text: str, *, yaml: bool, source: str = "scenario") -> Any:

@@ -62,7 +62,7 @@ class ServeOptions:
     """
 
     cors_origins: tuple[str, ...] = ()
-    faults: FaultPlan = FaultPlan()
+    faults: FaultPlan = dataclasses.field(default_factory=FaultPlan)
     admin: bool = True
     admin_token: str | None = None
     access_log: bool = True
@@ -97,7 +97,7 @@ def build_app(server: MockServer, options: ServeOptions | None = None) -> Starle
     routes: list[Route | Mount] = []
     if options.admin:
         admin = AdminApi(server, journal, faults, token=options.admin_token)
-        routes.append(Route(ADMIN_PREFIX + "{rest:path}", admin, methods=_ALL_METHODS))
+        routes.append(Route(ADMIN_PREFIX + "{rest:path}", admin.handle, methods=_ALL_METHODS))
     routes.append(Mount("", app=create_app_for(server)))
     log_line = (options.log_line or access_logger.info) if options.access_log else None
     middleware = [

@@ -1,0 +1,174 @@
+"""The over-HTTP parts of the benchmark: throughput beside a bare ASGI app, and start-up time.
+
+Throughput: the mock and the bare app (and, when the CLI exists, `coder-audit-mock serve`) run
+side by side as separate uvicorn processes; rounds alternate their order, and each round loads
+every server once with the same connections and duration, so a ratio compares two runs made
+moments apart on the same machine state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from _load import LoadGenerator, LoadResult
+from _servers import RunningServer, free_port, http_get, running_server
+
+from coder_audit_mock.mockserver import DEFAULT_TOKENS
+
+AUDIT_TARGET = "/api/v2/audit?limit=25"
+SERVE_SCRIPT = pathlib.Path(__file__).with_name("serve.py")
+TOKEN = DEFAULT_TOKENS["owner"]
+HEADERS = {"Coder-Session-Token": TOKEN}
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadPlan:
+    """How hard and how long to load each server."""
+
+    log_count: int
+    rounds: int
+    seconds: float
+    warmup_seconds: float
+    connections: int
+    max_requests: int
+
+
+def cli_serve_command(env: Mapping[str, str], log_count: int) -> list[str] | None:
+    """`python -m coder_audit_mock serve --logs N [--quiet]` (add `--port`) if the CLI exists.
+
+    None when `serve --help` fails: the CLI is another helper's work and may not be ready.
+    """
+    base = [sys.executable, "-m", "coder_audit_mock", "serve"]
+    try:
+        helped = subprocess.run(
+            [*base, "--help"],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=dict(env),
+            timeout=60,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    if helped.returncode != 0 or "--logs" not in helped.stdout:
+        return None
+    quiet = ["--quiet"] if "--quiet" in helped.stdout else []
+    return [*base, "--logs", str(log_count), *quiet]
+
+
+def bench_serve_command(app: str, *options: str) -> list[str]:
+    """`python bench/serve.py APP ...` (add `--port`): an app under the benchmark's uvicorn options."""
+    return [sys.executable, str(SERVE_SCRIPT), app, *options]
+
+
+def _started(
+    stack: contextlib.ExitStack, command: Sequence[str], env: Mapping[str, str]
+) -> RunningServer:
+    """Start `command --port <free port>` and keep it running until `stack` closes."""
+    port = free_port()
+    return stack.enter_context(
+        running_server([*command, "--port", str(port)], port, AUDIT_TARGET, HEADERS, env)
+    )
+
+
+def measure_throughput(
+    load: LoadGenerator, plan: LoadPlan, env: Mapping[str, str]
+) -> dict[str, Any]:
+    """Load each server `plan.rounds` times; report per-app medians and ratios to the bare app."""
+    with contextlib.ExitStack() as stack:
+        servers = _start_servers(stack, plan, env)
+        sizes = {
+            name: len(http_get(s.port, AUDIT_TARGET, HEADERS)[2]) for name, s in servers.items()
+        }
+        for server in servers.values():
+            _load(load, server, plan, plan.warmup_seconds)
+        rounds: list[dict[str, LoadResult]] = []
+        for number in range(plan.rounds):
+            order = list(servers) if number % 2 == 0 else list(reversed(servers))
+            rounds.append({name: _load(load, servers[name], plan, plan.seconds) for name in order})
+        memory = {name: server.memory_mib() for name, server in servers.items()}
+    return {
+        "load_generator": load.name,
+        "target": AUDIT_TARGET,
+        "plan": dataclasses.asdict(plan),
+        "body_bytes": sizes,
+        "rounds": [{name: r.as_json() for name, r in one.items()} for one in rounds],
+        "apps": {name: _summary(name, rounds) for name in servers},
+        "memory_after_load_mib": memory,
+    }
+
+
+def _start_servers(
+    stack: contextlib.ExitStack, plan: LoadPlan, env: Mapping[str, str]
+) -> dict[str, RunningServer]:
+    """Start the mock, capture its limit=25 answer, then the bare app with those bytes."""
+    mock = _started(stack, bench_serve_command("mock", "--logs", str(plan.log_count)), env)
+    status, content_type, body = http_get(mock.port, AUDIT_TARGET, HEADERS)
+    if status != 200:
+        raise RuntimeError(f"the mock answered {status} to GET {AUDIT_TARGET}")
+    body_file = pathlib.Path(stack.enter_context(tempfile.TemporaryDirectory())) / "body"
+    body_file.write_bytes(body)
+    bare_command = bench_serve_command(
+        "bare", "--body-file", str(body_file), "--content-type", content_type
+    )
+    servers = {"bare": _started(stack, bare_command, env), "mock": mock}
+    cli_command = cli_serve_command(env, plan.log_count)
+    if cli_command is not None:
+        servers["serve"] = _started(stack, cli_command, env)
+    return servers
+
+
+def _load(load: LoadGenerator, server: RunningServer, plan: LoadPlan, seconds: float) -> LoadResult:
+    return load.run(
+        server.port,
+        AUDIT_TARGET,
+        TOKEN,
+        connections=plan.connections,
+        seconds=seconds,
+        max_requests=plan.max_requests,
+    )
+
+
+def _summary(name: str, rounds: Sequence[Mapping[str, LoadResult]]) -> dict[str, float]:
+    mine = [one[name] for one in rounds]
+    ratios = [one[name].requests_per_second / one["bare"].requests_per_second for one in rounds]
+    return {
+        "requests_per_second": round(statistics.median(r.requests_per_second for r in mine), 1),
+        "p50_ms": round(statistics.median(r.p50_ms for r in mine), 3),
+        "p99_ms": round(statistics.median(r.p99_ms for r in mine), 3),
+        "errors": sum(r.errors for r in mine),
+        "ratio_to_bare": round(statistics.median(ratios), 3),
+        "ratio_to_bare_per_round": [round(ratio, 3) for ratio in ratios],
+    }
+
+
+def measure_startup(log_count: int, runs: int, env: Mapping[str, str]) -> dict[str, Any]:
+    """Spawn the server `runs` times; time each to its first 200 and read its resident memory."""
+    cli_command = cli_serve_command(env, log_count)
+    if cli_command is not None:
+        command, via = cli_command, "coder-audit-mock serve (the CLI)"
+    else:
+        command = bench_serve_command("mock", "--logs", str(log_count))
+        via = "bench/serve.py mock (the CLI was not available)"
+    samples = []
+    for _ in range(runs):
+        port = free_port()
+        with running_server([*command, "--port", str(port)], port, AUDIT_TARGET, HEADERS, env) as s:
+            samples.append({"ready_s": round(s.ready_s, 3), **s.memory_mib()})
+    return {
+        "log_count": log_count,
+        "command": " ".join(["python", *command[1:], "--port", "PORT"]),
+        "via": via,
+        "runs": samples,
+        "median_ready_s": round(statistics.median(s["ready_s"] for s in samples), 3),
+        "median_rss_mib": round(statistics.median(s["rss_mib"] for s in samples), 1),
+        "median_hwm_mib": round(statistics.median(s["hwm_mib"] for s in samples), 1),
+    }

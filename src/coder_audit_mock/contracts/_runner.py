@@ -1,0 +1,568 @@
+"""One contract run: every Schemathesis check over every phase, then the semantic checks.
+
+```
+run_contract(target, schema=..., seed=..., profile=...)
+├── probe_target       can the target be used at all? (else UnusableTarget: exit code 3)
+├── Schemathesis       its engine (what `st run` drives), in-process or over HTTP:
+│                      phases examples, coverage, fuzzing, stateful (when the document has
+│                      links); every check that applies, max_response_time included
+└── SEMANTIC_CHECKS    the properties no schema can state (checks.py)
+-> ContractReport      failures (check, operation, reason, seed, curl, response), waivers
+                       applied, per-check tallies, and a digest of every request sent
+```
+
+The engine is Schemathesis's own (`schemathesis.engine.from_schema(schema).execute()`), the
+one its command line runs; its CLI itself only speaks HTTP, while the engine calls an ASGI app
+in-process just as well, so both targets run the same code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import shlex
+import time
+import types
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from schemathesis.engine import Status, events, from_schema
+from schemathesis.engine.recorder import ScenarioRecorder
+
+from ..mockserver import DEFAULT_TOKENS
+from ._errors import ContractError, ContractViolation
+from ._schema import ContractDocument, read_document, load_schema
+from ._target import Target
+from ._waivers import DocumentKind, Waiver, WaiverLedger
+from .checks import SEMANTIC_CHECKS, CheckOutcome
+
+__all__ = [
+    "PROFILES",
+    "AppliedWaiver",
+    "CheckTally",
+    "ContractFailure",
+    "ContractReport",
+    "Profile",
+    "SemanticResult",
+    "UnusableTarget",
+    "probe_target",
+    "run_contract",
+]
+
+AUDIT_PATH = "/api/v2/audit"
+TOKEN_HEADER = "Coder-Session-Token"
+TOKEN_VARIABLE = "${CODER_SESSION_TOKEN}"
+IN_PROCESS_ORIGIN = "http://testserver"  # what the in-process ASGI transport calls the app
+MOCK_ORIGIN = "http://127.0.0.1:3000"  # `coder-audit-mock serve` by default
+MOCK_NOTE = "# against the mock: coder-audit-mock serve --port 3000 (same seed and log count)\n"
+MAX_BODY_CHARS = 2000
+# Schemathesis marks each request with a random id; it is no part of what the server receives
+# as far as reproducibility goes.
+_VOLATILE_HEADERS = frozenset({"x-schemathesis-testcaseid"})
+
+
+class UnusableTarget(ContractError):
+    """The target cannot be checked: unreachable, not a Coder server, or the token is refused.
+
+    Example:
+        >>> raise UnusableTarget("cannot reach http://127.0.0.1:9: connection refused")
+        Traceback (most recent call last):
+        ...
+        coder_audit_mock.contracts._runner.UnusableTarget: cannot reach http://127.0.0.1:9: connection refused
+    """
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Profile:
+    """How much a run explores.
+
+    Attributes:
+        name: "quick" or "thorough".
+        max_examples: Schemathesis examples per operation in the fuzzing phase.
+        semantic_examples: Hypothesis examples per semantic check.
+        continue_on_failure: keep testing an operation after its first failure.
+        description: one line for `--help`.
+
+    Example:
+        >>> PROFILES["quick"].max_examples
+        25
+    """
+
+    name: str
+    max_examples: int
+    semantic_examples: int
+    continue_on_failure: bool
+    description: str
+
+
+PROFILES: Mapping[str, Profile] = types.MappingProxyType(
+    {
+        "quick": Profile(
+            "quick",
+            max_examples=25,
+            semantic_examples=8,
+            continue_on_failure=False,
+            description="about half a minute against the in-process mock (CI)",
+        ),
+        "thorough": Profile(
+            "thorough",
+            max_examples=200,
+            semantic_examples=60,
+            continue_on_failure=True,
+            description="several minutes; keeps testing an operation after a failure",
+        ),
+    }
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ContractFailure:
+    """One way the server broke the contract, with what it takes to reproduce it.
+
+    Attributes:
+        check: the check's name, e.g. "not_a_server_error" or "newest_first".
+        operation: e.g. "GET /api/v2/audit" ("" when the check spans operations).
+        title: one line saying what went wrong.
+        reason: the details: expected versus received.
+        seed: the seed of the run that found it.
+        curl: a curl command that sends the (minimal) failing request ("" when none).
+        response: the response received: status line, headers and (truncated) body.
+        code: Schemathesis's failure code, e.g. "ST101" ("" for semantic checks).
+        phase: where it was found: examples, coverage, fuzzing, stateful, semantic or engine.
+
+    Example:
+        >>> ContractFailure("newest_first", "GET /api/v2/audit", "Logs out of order", "...", 0, "", "").check
+        'newest_first'
+    """
+
+    check: str
+    operation: str
+    title: str
+    reason: str
+    seed: int
+    curl: str
+    response: str
+    code: str = ""
+    phase: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CheckTally:
+    """How often one Schemathesis check passed and failed on one operation.
+
+    Example:
+        >>> CheckTally("not_a_server_error", "GET /api/v2/audit", passed=120, failed=0).failed
+        0
+    """
+
+    check: str
+    operation: str
+    passed: int
+    failed: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SemanticResult:
+    """The outcome of one semantic check (see `coder_audit_mock.contracts.checks`).
+
+    Example:
+        >>> SemanticResult("auth_enforced", "passed", "", 8).status
+        'passed'
+    """
+
+    name: str
+    status: str
+    reason: str
+    examples_run: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AppliedWaiver:
+    """A waiver a run applied, and how many failures it excused (failure waivers only).
+
+    Example:
+        >>> from coder_audit_mock.contracts import WAIVERS
+        >>> AppliedWaiver(WAIVERS["user-may-be-null"], excused=0).waiver.reference
+        '§4.5'
+    """
+
+    waiver: Waiver
+    excused: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ContractReport:
+    """Everything a contract run found.
+
+    Attributes:
+        target: the server checked ("in-process mock" or its origin).
+        schema: where the API document came from.
+        document_kind: project / Coder NEWEST / Coder EARLY / other.
+        seed, profile, max_examples: the run's settings (rerun with the same to reproduce).
+        failures: every distinct failure, Schemathesis's first, then the semantic checks'.
+        checks: per Schemathesis check and operation, how often it passed and failed.
+        semantic: the semantic checks' outcomes.
+        waivers: the waivers applied.
+        phases: (phase, what happened) for examples, coverage, fuzzing and stateful.
+        requests_sent: requests Schemathesis sent.
+        request_digest: SHA-256 of those requests in order (method, URL, headers, body): the
+            same seed against the same server gives the same digest.
+        elapsed_seconds: wall time of the run.
+
+    Example:
+        >>> from coder_audit_mock.contracts import open_target
+        >>> with open_target() as target:  # doctest: +SKIP
+        ...     run_contract(target, seed=3).passed
+        True
+    """
+
+    target: str
+    schema: str
+    document_kind: DocumentKind
+    seed: int
+    profile: str
+    max_examples: int
+    failures: tuple[ContractFailure, ...]
+    checks: tuple[CheckTally, ...]
+    semantic: tuple[SemanticResult, ...]
+    waivers: tuple[AppliedWaiver, ...]
+    phases: tuple[tuple[str, str], ...]
+    requests_sent: int
+    request_digest: str
+    elapsed_seconds: float
+
+    @property
+    def passed(self) -> bool:
+        """True when nothing failed."""
+        return not self.failures
+
+
+def probe_target(target: Target) -> None:
+    """Raise `UnusableTarget` unless `GET /api/v2/audit` with the owner's token reaches Coder.
+
+    A server error (5xx) is no reason: that server is broken, and the run says how. What is
+    refused: no connection, a 401/403 for the owner's token (every check would pass on 401s,
+    schemathesis-notes.md §3), or an answer that is not Coder's JSON (a wrong URL).
+
+    Example:
+        >>> from coder_audit_mock.contracts import open_target
+        >>> with open_target() as target:
+        ...     probe_target(target)  # the in-process mock is usable: no error
+    """
+    where = target.description
+    headers = target.auth("owner") if "owner" in target.tokens else {}
+    try:
+        response = target.client.get(AUDIT_PATH, params={"limit": "1"}, headers=headers)
+    except httpx.HTTPError as error:
+        raise UnusableTarget(f"cannot reach {where}: {type(error).__name__}: {error}") from None
+    if response.status_code >= 500:
+        return
+    if response.status_code in (401, 403):
+        raise UnusableTarget(
+            f"{where} refused the owner's token: GET {AUDIT_PATH} answered "
+            f"{response.status_code} {_message(response)}; give an owner's session token with "
+            "--token or CODER_SESSION_TOKEN"
+        )
+    if response.status_code != 200 or not isinstance(_json(response), dict):
+        content_type = response.headers.get("content-type", "no content type")
+        raise UnusableTarget(
+            f"{where} does not look like a Coder server: GET {AUDIT_PATH} answered "
+            f"{response.status_code} ({content_type}); give the server's origin, e.g. "
+            "https://coder.example.com"
+        )
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _message(response: httpx.Response) -> str:
+    body = _json(response)
+    return repr(body.get("message")) if isinstance(body, dict) else "(no JSON body)"
+
+
+def run_contract(
+    target: Target,
+    *,
+    schema: str | ContractDocument | None = None,
+    seed: int = 0,
+    max_examples: int | None = None,
+    profile: str = "quick",
+    semantic: bool = True,
+) -> ContractReport:
+    """Check `target` against the contract: Schemathesis, then the semantic checks.
+
+    Args:
+        target: the server (see `open_target`); it needs the owner's token.
+        schema: the API document: None for the project's own, a JSON file path or URL (e.g.
+            Coder's own Swagger 2.0, with the waivers of `WAIVERS` applied), or a document read
+            by `read_document`.
+        seed: the same seed sends the same requests; every failure names it.
+        max_examples: overrides the profile's examples per operation (and per semantic check).
+        profile: "quick" or "thorough" (`PROFILES`).
+        semantic: also run `SEMANTIC_CHECKS`.
+
+    Raises:
+        UnusableTarget: the target cannot be reached or refuses the owner's token.
+        ContractError: a bad argument (unknown profile, unreadable schema, no owner token).
+
+    Example:
+        >>> from coder_audit_mock.contracts import open_target
+        >>> with open_target() as target:  # doctest: +SKIP
+        ...     report = run_contract(target, seed=7, profile="quick")
+        >>> report.passed, report.seed  # doctest: +SKIP
+        (True, 7)
+    """
+    if profile not in PROFILES:
+        raise ContractError(f"unknown profile {profile!r}: expected one of {', '.join(PROFILES)}")
+    if "owner" not in target.tokens:
+        raise ContractError(
+            "checking needs the owner's session token (testgenerate is owner-only, reference "
+            "§5): give it with --token or CODER_SESSION_TOKEN"
+        )
+    chosen = PROFILES[profile]
+    examples = chosen.max_examples if max_examples is None else max_examples
+    started = time.monotonic()
+    document = schema if isinstance(schema, ContractDocument) else read_document(schema, target=target)
+    probe_target(target)
+    ledger = WaiverLedger()
+    bound = load_schema(
+        target,
+        schema=document,
+        seed=seed,
+        max_examples=examples,
+        continue_on_failure=chosen.continue_on_failure,
+        ledger=ledger,
+    )
+    run = _EngineRun(seed, _CurlRewriter(target))
+    run.consume(from_schema(bound).execute())
+    semantic_results, semantic_failures = (
+        _run_semantic(target, seed, chosen.semantic_examples if max_examples is None else max_examples)
+        if semantic
+        else ((), ())
+    )
+    excused = ledger.counts()
+    return ContractReport(
+        target=target.description,
+        schema=document.source,
+        document_kind=document.kind,
+        seed=seed,
+        profile=profile,
+        max_examples=examples,
+        failures=(*run.failures(), *semantic_failures),
+        checks=run.tallies(),
+        semantic=semantic_results,
+        waivers=tuple(AppliedWaiver(w, excused.get(w.id, 0)) for w in document.waivers),
+        phases=tuple(run.phases),
+        requests_sent=run.requests_sent,
+        request_digest=run.digest.hexdigest(),
+        elapsed_seconds=round(time.monotonic() - started, 2),
+    )
+
+
+class _CurlRewriter:
+    """Makes Schemathesis's curl commands runnable by the reader.
+
+    In-process requests go to `http://testserver`: they are pointed at a `serve`d mock instead.
+    The owner's token is written as `${CODER_SESSION_TOKEN}` unless it is one of the mock's
+    public ones (Schemathesis's own masking is off: it also hid the invalid tokens that
+    ignored_auth's reproductions need).
+    """
+
+    def __init__(self, target: Target) -> None:
+        self.in_process = target.in_process
+        token = target.tokens.get("owner", "")
+        self.secret = token if token and token not in DEFAULT_TOKENS.values() else ""
+
+    def __call__(self, curl: str) -> str:
+        if self.secret:
+            curl = curl.replace(self.secret, TOKEN_VARIABLE)
+            curl = curl.replace(f"'{TOKEN_HEADER}: {TOKEN_VARIABLE}'", f'"{TOKEN_HEADER}: {TOKEN_VARIABLE}"')
+        if self.in_process and IN_PROCESS_ORIGIN in curl:
+            curl = MOCK_NOTE + curl.replace(IN_PROCESS_ORIGIN, MOCK_ORIGIN)
+        return curl
+
+
+class _EngineRun:
+    """Reads Schemathesis's event stream into failures, tallies, phases and a request digest."""
+
+    def __init__(self, seed: int, rewrite: _CurlRewriter) -> None:
+        self.seed = seed
+        self.rewrite = rewrite
+        self.phases: list[tuple[str, str]] = []
+        self.requests_sent = 0
+        self.digest = hashlib.sha256()
+        self._failures: dict[tuple[str, object], ContractFailure] = {}
+        self._tallies: dict[tuple[str, str], list[int]] = {}
+        self._successes: dict[str, int] = {}
+
+    def consume(self, stream: Iterable[events.EngineEvent]) -> None:
+        for event in stream:
+            if isinstance(event, events.PhaseFinished):
+                self._phase(event)
+            elif isinstance(event, events.ScenarioFinished):
+                self._scenario(event.phase.value, event.recorder)
+            elif isinstance(event, events.NonFatalError):
+                self._error(event.label, event.info.title, event.info.message, event.info.code_sample)
+            elif isinstance(event, events.FatalError):
+                self._error("engine", "Schemathesis stopped", repr(event.exception), None)
+            elif isinstance(event, events.EngineFinished):
+                for failure in event.failures:
+                    self._add("after_run", failure, failure.operation or "", "", "", "engine")
+
+    def failures(self) -> tuple[ContractFailure, ...]:
+        silent = [
+            ContractFailure(
+                check="successful_response",
+                operation=operation,
+                title="No successful response at all",
+                reason="Every request to this operation was refused, so every other check passed "
+                "on error responses alone (schemathesis-notes.md §3). Is the token an owner's?",
+                seed=self.seed,
+                curl="",
+                response="",
+                phase="engine",
+            )
+            for operation, successes in self._successes.items()
+            if successes == 0
+        ]
+        return (*self._failures.values(), *silent)
+
+    def tallies(self) -> tuple[CheckTally, ...]:
+        return tuple(
+            CheckTally(check, operation, passed, failed)
+            for (operation, check), (passed, failed) in sorted(self._tallies.items())
+        )
+
+    def _phase(self, event: events.PhaseFinished) -> None:
+        name = event.phase.name.value
+        if name in ("examples", "coverage", "fuzzing", "stateful"):
+            skipped = event.phase.skip_reason
+            outcome = f"skipped: {skipped.value}" if event.status == Status.SKIP and skipped else event.status.value
+            self.phases.append((name, outcome))
+
+    def _scenario(self, phase: str, recorder: ScenarioRecorder) -> None:
+        for case_id, interaction in recorder.interactions.items():
+            self.requests_sent += 1
+            request = interaction.request
+            headers = sorted(
+                (name.lower(), value)
+                for name, values in request.headers.items()
+                if name.lower() not in _VOLATILE_HEADERS
+                for value in values
+            )
+            self.digest.update(json.dumps([request.method, request.uri, headers]).encode())
+            self.digest.update(request.body or b"")
+            case = recorder.cases.get(case_id)
+            if case is not None and interaction.response is not None:
+                label = case.value.operation.label
+                succeeded = 200 <= interaction.response.status_code < 300
+                self._successes[label] = self._successes.get(label, 0) + succeeded
+        for case_id, checks in recorder.checks.items():
+            node = recorder.cases.get(case_id)
+            label = node.value.operation.label if node is not None else recorder.label
+            for check in checks:
+                tally = self._tallies.setdefault((label, check.name), [0, 0])
+                tally[check.status == Status.FAILURE] += 1
+                if check.failure_info is not None:
+                    failure = check.failure_info.failure
+                    response = recorder.find_response(case_id=failure.case_id or case_id)
+                    curl = "\n".join(step.curl for step in check.failure_info.steps) or (
+                        check.failure_info.code_sample
+                    )
+                    self._add(check.name, failure, label, curl, _describe(response), phase)
+
+    def _add(
+        self, check: str, failure: Any, operation: str, curl: str, response: str, phase: str
+    ) -> None:
+        self._failures.setdefault(
+            (check, failure),
+            ContractFailure(
+                check=check,
+                operation=operation,
+                title=failure.title,
+                reason=failure.message,
+                seed=self.seed,
+                curl=self.rewrite(curl),
+                response=response,
+                code=failure.code,
+                phase=phase,
+            ),
+        )
+
+    def _error(self, label: str, title: str, message: str, code_sample: str | None) -> None:
+        failure = ContractFailure(
+            check="error",
+            operation=label,
+            title=title,
+            reason=message,
+            seed=self.seed,
+            curl=self.rewrite(code_sample or ""),
+            response="",
+            phase="engine",
+        )
+        self._failures.setdefault(("error", (label, title, message)), failure)
+
+
+def _describe(response: Any) -> str:
+    """The response as text: status line, headers, then the body (truncated)."""
+    if response is None:
+        return "(no response)"
+    lines = [f"HTTP {response.status_code}"]
+    lines += [f"{name}: {value}" for name, values in response.headers.items() for value in values]
+    body = response.content.decode("utf-8", "replace")
+    if len(body) > MAX_BODY_CHARS:
+        body = f"{body[:MAX_BODY_CHARS]}... ({len(body) - MAX_BODY_CHARS} more characters)"
+    return "\n".join([*lines, "", body]) if body else "\n".join(lines)
+
+
+def _run_semantic(
+    target: Target, seed: int, max_examples: int
+) -> tuple[tuple[SemanticResult, ...], tuple[ContractFailure, ...]]:
+    results: list[SemanticResult] = []
+    failures: list[ContractFailure] = []
+    for name, check in SEMANTIC_CHECKS.items():
+        outcome = check.run(target, seed=seed, max_examples=max_examples)
+        results.append(SemanticResult(name, outcome.status, outcome.reason, outcome.examples_run))
+        if outcome.status == "failed":
+            failures.append(_semantic_failure(name, outcome, seed))
+    return tuple(results), tuple(failures)
+
+
+def _semantic_failure(name: str, outcome: CheckOutcome, seed: int) -> ContractFailure:
+    violation = outcome.violation or ContractViolation(
+        check=name, title=outcome.reason or "The check failed", message=outcome.reason
+    )
+    reason, _, response = violation.message.partition("\n\nResponse:\n")
+    return ContractFailure(
+        check=name,
+        operation=_operation_of(violation.request),
+        title=violation.title,
+        reason=reason,
+        seed=seed,
+        curl=violation.request,
+        response=response,
+        phase="semantic",
+    )
+
+
+def _operation_of(curl: str) -> str:
+    """"GET /api/v2/audit" from a curl command line ("" when there is none)."""
+    command = next((line for line in curl.splitlines() if line.startswith("curl")), "")
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return ""
+    url = next((word for word in words if re.match(r"https?://", word)), None)
+    if url is None:
+        return ""
+    method = words[words.index("-X") + 1] if "-X" in words[:-1] else "GET"
+    return f"{method} {urlsplit(url).path}"
+

@@ -1,0 +1,322 @@
+"""The API document a contract run checks against, and the Schemathesis schema built from it.
+
+```
+read_document(location)      the project's OpenAPI 3.1 document (default), a file or a URL;
+  -> ContractDocument        its kind (project / Coder NEWEST / Coder EARLY / other), base path
+                             and the waivers applied to it (_waivers.py)
+load_schema(target, ...)     a Schemathesis schema of that document, bound to the target:
+  -> schemathesis schema     in-process (schema.app) or by URL (base URL), the owner's token,
+                             the seed, and nothing that persists between runs
+```
+
+Determinism (schemathesis-notes.md §5): the seed is explicit (it takes precedence over
+derandomizing), there is no Hypothesis example database and no Schemathesis cache, one worker,
+and no constants harvested from an app's source, so the same seed sends the same requests to
+an in-process mock and to a live one.
+
+The owner's token goes in through an auth provider, never as `case.call(headers=...)` (which
+would put the header back into negative cases that drop it, notes §3), and Schemathesis does
+not invent values for the document's other token carriers: Coder's carrier precedence
+(reference §6.1) would let an invented cookie override the real header.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import pathlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import httpx
+import schemathesis
+
+from ..mockserver import openapi_document
+from ._errors import ContractError
+from ._target import Target
+from ._waivers import (
+    DocumentKind,
+    Exchange,
+    Waiver,
+    WaiverLedger,
+    applicable_waivers,
+)
+
+if TYPE_CHECKING:
+    from schemathesis.core.failures import Failure
+
+__all__ = [
+    "DEFAULT_MAX_EXAMPLES",
+    "PROJECT_DOCUMENT",
+    "ContractDocument",
+    "detect_kind",
+    "load_schema",
+    "read_document",
+]
+
+DEFAULT_MAX_EXAMPLES = 25
+DEFAULT_MAX_RESPONSE_SECONDS = 10.0  # Schemathesis's own default once the check is on
+DEFAULT_REQUEST_TIMEOUT_SECONDS = 30.0
+PROJECT_DOCUMENT = "the project's OpenAPI document (coder_audit_mock/mockserver/openapi.json)"
+TOKEN_HEADER = "Coder-Session-Token"  # reference §6.1
+CODER_TITLE = "Coder API"  # info.title of coderd/apidoc/swagger.json
+EARLY_BASE_PATH = "/api/v2"  # reference §0: EARLY puts the prefix in basePath, NEWEST in the paths
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ContractDocument:
+    """An API document ready for a contract run: content with waivers applied, and what it is.
+
+    Attributes:
+        content: the document (Swagger 2.0 or OpenAPI 3.x) after the waivers were applied.
+        source: where it came from, for reports.
+        kind: project / Coder NEWEST / Coder EARLY / other.
+        base_path: the path its operation paths are relative to ("/" or "/api/v2").
+        waivers: the waivers applied to it, in register order.
+
+    Example:
+        >>> document = read_document()
+        >>> document.kind.value, document.base_path, [w.id for w in document.waivers]
+        ('project', '/', ['testgenerate-insert-500'])
+    """
+
+    content: Mapping[str, Any]
+    source: str
+    kind: DocumentKind
+    base_path: str
+    waivers: tuple[Waiver, ...]
+
+
+def detect_kind(document: Mapping[str, Any]) -> DocumentKind:
+    """Which kind of API document this is.
+
+    Coder's own Swagger 2.0 is recognised by `swagger: "2.0"` with the title "Coder API" or an
+    `x-apidocgen` mark on an operation; its `basePath` tells NEWEST ("/") from EARLY
+    ("/api/v2"), reference §0. The project's document is recognised by its title.
+
+    Example:
+        >>> detect_kind({"swagger": "2.0", "info": {"title": "Coder API"}, "basePath": "/api/v2"})
+        <DocumentKind.CODER_EARLY: 'coder-early'>
+    """
+    if document.get("swagger") == "2.0" and (
+        _info_title(document) == CODER_TITLE or _has_apidocgen_mark(document)
+    ):
+        base_path = str(document.get("basePath") or "/").rstrip("/")
+        return DocumentKind.CODER_EARLY if base_path == EARLY_BASE_PATH else DocumentKind.CODER_NEWEST
+    if str(document.get("openapi", "")).startswith("3.") and _info_title(document) == _info_title(
+        openapi_document()
+    ):
+        return DocumentKind.PROJECT
+    return DocumentKind.OTHER
+
+
+def _info_title(document: Mapping[str, Any]) -> object:
+    info = document.get("info")
+    return info.get("title") if isinstance(info, Mapping) else None
+
+
+def _has_apidocgen_mark(document: Mapping[str, Any]) -> bool:
+    paths = document.get("paths")
+    return isinstance(paths, Mapping) and any(
+        isinstance(operation, Mapping) and "x-apidocgen" in operation
+        for operations in paths.values()
+        if isinstance(operations, Mapping)
+        for operation in operations.values()
+    )
+
+
+def read_document(location: str | None = None, *, target: Target | None = None) -> ContractDocument:
+    """Read an API document and apply the waivers its kind needs.
+
+    Args:
+        location: a JSON file path or an http(s) URL; None for the project's own document.
+            A real Coder serves its Swagger at `<origin>/swagger/doc.json` when swagger is on.
+        target: when the URL is on this target's origin, it is fetched with the owner's token.
+
+    Raises:
+        ContractError: the document cannot be read, is not JSON, or is no OpenAPI document.
+
+    Example:
+        >>> swagger = read_document("../shared/reference/coder-audit-swagger.json")  # doctest: +SKIP
+        >>> swagger.kind, "limit-not-required" in [w.id for w in swagger.waivers]  # doctest: +SKIP
+        (<DocumentKind.CODER_NEWEST: 'coder-newest'>, True)
+    """
+    if location is None:
+        raw, source = openapi_document(), PROJECT_DOCUMENT
+    elif location.startswith(("http://", "https://")):
+        raw, source = _fetch(location, target), location
+    else:
+        raw, source = _read_file(location), location
+    if not isinstance(raw, dict) or not ("swagger" in raw or "openapi" in raw):
+        raise ContractError(
+            f"{source} is not an OpenAPI document: expected a JSON object with a `swagger` "
+            "(2.0) or `openapi` (3.x) field"
+        )
+    kind = detect_kind(raw)
+    content = copy.deepcopy(raw)
+    applied = tuple(waiver for waiver in applicable_waivers(kind) if waiver.apply(content))
+    return ContractDocument(content, source, kind, _base_path(content), applied)
+
+
+def _read_file(location: str) -> object:
+    path = pathlib.Path(location)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ContractError(
+            f"cannot read the schema {location!r}: {error.strerror or error}; give a JSON file "
+            "or an http(s) URL"
+        ) from None
+    return _parse_json(text, location)
+
+
+def _fetch(url: str, target: Target | None) -> object:
+    same_origin = target is not None and url.startswith(str(target.client.base_url).rstrip("/"))
+    try:
+        if target is not None and same_origin:
+            headers = target.auth("owner") if "owner" in target.tokens else {}
+            response = target.client.get(url, headers=headers)
+        else:
+            response = httpx.get(url, timeout=DEFAULT_REQUEST_TIMEOUT_SECONDS)
+    except httpx.HTTPError as error:
+        raise ContractError(f"cannot fetch the schema {url}: {error}") from None
+    if response.status_code != 200:
+        raise ContractError(
+            f"cannot fetch the schema {url}: it answered {response.status_code}; a Coder "
+            "server serves its Swagger at /swagger/doc.json only with CODER_SWAGGER_ENABLE=true"
+        )
+    return _parse_json(response.text, url)
+
+
+def _parse_json(text: str, source: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ContractError(f"the schema {source} is not JSON: {error}") from None
+
+
+def _base_path(document: Mapping[str, Any]) -> str:
+    if "swagger" in document:
+        return str(document.get("basePath") or "/")
+    servers = document.get("servers") or [{"url": "/"}]
+    return urlsplit(str(servers[0].get("url", "/"))).path or "/"
+
+
+def load_schema(
+    target: Target,
+    *,
+    schema: str | ContractDocument | None = None,
+    seed: int = 0,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+    continue_on_failure: bool = False,
+    ledger: WaiverLedger | None = None,
+) -> schemathesis.BaseSchema:
+    """A Schemathesis schema of the document, bound to `target`, with the owner's token.
+
+    Args:
+        target: the server (see `open_target`); in-process targets are called through ASGI.
+        schema: a location for `read_document`, an already read document, or None for the
+            project's own document.
+        seed: Hypothesis's seed: the same seed generates the same requests.
+        max_examples: examples per operation in the fuzzing phase (the examples and coverage
+            phases add their own deterministic cases).
+        continue_on_failure: keep testing an operation after its first failure.
+        ledger: records the failures that failure waivers excuse.
+
+    Example:
+        >>> from coder_audit_mock.contracts import open_target
+        >>> with open_target() as target:
+        ...     schema = load_schema(target, seed=1, max_examples=5)
+        ...     sorted(operation.label for operation in schema.get_all_operations_ok())
+        ['GET /api/v2/audit', 'POST /api/v2/audit/testgenerate']
+    """
+    document = schema if isinstance(schema, ContractDocument) else read_document(schema, target=target)
+    config: dict[str, Any] = {
+        "seed": seed,
+        # Generating `q` from the grammar's long pattern is slow by Hypothesis's measure; the
+        # run is bounded by max_examples instead.
+        "suppress-health-check": ["too_slow"],
+        "workers": 1,  # a check's follow-up requests must not interleave with other writes
+        "continue-on-failure": continue_on_failure,
+        "request-timeout": DEFAULT_REQUEST_TIMEOUT_SECONDS,
+        "cache": {"enabled": False},
+        # Curl commands keep the real headers: the runner hides the owner's token itself, while
+        # Schemathesis's masking also hid the invalid tokens of ignored_auth's reproductions.
+        "output": {"sanitization": {"enabled": False}},
+        "analysis": {"constants": {"enabled": False}},
+        "generation": {
+            "max-examples": max_examples,
+            "database": "none",
+            "deterministic": True,
+            "with-security-parameters": False,
+        },
+        # Listing it turns the check on (all others are on by default).
+        "checks": {"max_response_time": DEFAULT_MAX_RESPONSE_SECONDS},
+    }
+    if target.app is None:
+        origin = str(target.client.base_url).rstrip("/")
+        config["base-url"] = origin + document.base_path.rstrip("/")
+    bound = schemathesis.openapi.from_dict(
+        copy.deepcopy(dict(document.content)), config=schemathesis.Config.from_dict(config)
+    )
+    if target.app is not None:
+        bound.app = target.app
+    if "owner" in target.tokens:
+        _authenticate(bound, target.tokens["owner"])
+    _excuse_waived_failures(bound, document.waivers, ledger or WaiverLedger())
+    return bound
+
+
+def _authenticate(schema: schemathesis.BaseSchema, token: str) -> None:
+    # An auth provider rather than config headers: only then does ST401 (ignored_auth) know the
+    # credentials are real and probe each carrier with an invalid token (found by the
+    # schemathesis-mock tests under pytest; the engine behaves the same with a provider).
+    @schema.auth()
+    class OwnerToken:
+        """The owner's session token in `Coder-Session-Token` on every request."""
+
+        def get(self, case: schemathesis.Case, context: schemathesis.AuthContext) -> str:
+            return token
+
+        def set(
+            self, case: schemathesis.Case, data: str, context: schemathesis.AuthContext
+        ) -> None:
+            case.headers = {**(case.headers or {}), TOKEN_HEADER: data}
+
+
+def _excuse_waived_failures(
+    schema: schemathesis.BaseSchema, waivers: tuple[Waiver, ...], ledger: WaiverLedger
+) -> None:
+    excusing = [waiver for waiver in waivers if waiver.excuses is not None]
+    if not excusing:
+        return
+
+    @schema.hook
+    def filter_failure(
+        context: schemathesis.HookContext,
+        failure: Failure,
+        case: schemathesis.Case,
+        response: schemathesis.Response,
+    ) -> bool:
+        exchange = Exchange(
+            operation=case.operation.label,
+            failure_code=failure.code,
+            request_body=case.body if isinstance(case.body, dict | list) else None,
+            status_code=response.status_code,
+            response_body=_json_or_none(response.content),
+        )
+        for waiver in excusing:
+            if waiver.excuses is not None and waiver.excuses(exchange):
+                ledger.record(waiver.id, f"{case.method} {case.formatted_path} {exchange.request_body!r}")
+                return False  # dropped: a known, correct behaviour of the server
+        return True
+
+
+def _json_or_none(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+

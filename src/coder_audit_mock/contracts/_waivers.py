@@ -1,0 +1,669 @@
+"""The register of known differences between Coder's published Swagger and the real server.
+
+Coder's Swagger 2.0 document (`coderd/apidoc/swagger.json`) is generated from Go comments and
+struct tags, and for the audit endpoints it disagrees with what the server does: `limit` is
+marked required but is optional, `user` can be `null`, `after_id` is accepted but not listed,
+and so on. Checked literally, a correct Coder server would fail. Each difference is one
+`Waiver` here: what the Swagger says, what the server does (with the § of
+shared/reference/coder-audit-behaviour.md that says so), why that is not a server bug, and how
+the waiver is applied. There are two kinds:
+
+```
+document waivers   edit the loaded Swagger dict before Schemathesis sees it (`Waiver.apply`),
+                   e.g. `limit` becomes optional; only for Coder's own documents
+failure waivers    excuse one exactly described failure of one check (`Waiver.excuses`),
+                   e.g. testgenerate's 500 for an action outside the database enum; for every
+                   document, since no OpenAPI document can make a 500 acceptable to
+                   Schemathesis's `not_a_server_error`
+```
+
+A waiver never turns a check off: it states the server's real contract as precisely as the
+document format allows, so a server that breaks that contract still fails. Every report lists
+the waivers it applied (and how many failures each failure waiver excused).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import threading
+import types
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from ..mockserver import AUDIT_ACTIONS, RESOURCE_TYPES, openapi_document
+
+__all__ = [
+    "CODER_DOCUMENTS",
+    "WAIVERS",
+    "DocumentKind",
+    "Exchange",
+    "Waiver",
+    "WaiverLedger",
+    "applicable_waivers",
+]
+
+MAX_INT32 = 2**31 - 1  # reference §3.4: limit/offset are parsed as int32
+INTERNAL_ERROR_MESSAGE = "An internal server error occurred."  # reference §1.2 step 3
+SERVER_ERROR_CODE = "ST101"  # Schemathesis's failure code of `not_a_server_error`
+ERROR_DEFINITION = "coder-audit-mock.Response"  # added to Coder's definitions; no clash possible
+NULLABLE = "x-nullable"  # Swagger 2.0's (vendor) spelling of "or null", which Schemathesis reads
+
+
+class DocumentKind(enum.StrEnum):
+    """Which API document a contract run checks against.
+
+    Example:
+        >>> DocumentKind.CODER_NEWEST.value
+        'coder-newest'
+    """
+
+    PROJECT = "project"  # the project's own OpenAPI 3.1 document (the default)
+    CODER_NEWEST = "coder-newest"  # Coder's Swagger 2.0, paths /api/v2/audit, basePath "/"
+    CODER_EARLY = "coder-early"  # Coder's Swagger 2.0 of early 2023, paths /audit, basePath /api/v2
+    OTHER = "other"  # any other document: checked as it is, no waivers
+
+
+CODER_DOCUMENTS: frozenset[DocumentKind] = frozenset(
+    {DocumentKind.CODER_NEWEST, DocumentKind.CODER_EARLY}
+)
+_EVERY_DOCUMENT: frozenset[DocumentKind] = frozenset(DocumentKind)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Exchange:
+    """One failed request and its response, as a failure waiver judges them.
+
+    Attributes:
+        operation: Schemathesis's label, e.g. "POST /api/v2/audit/testgenerate".
+        failure_code: Schemathesis's failure code, e.g. "ST101" (not_a_server_error).
+        request_body: the request's JSON body, parsed (None when absent or not JSON).
+        status_code: the response's status.
+        response_body: the response's JSON body, parsed (None when absent or not JSON).
+
+    Example:
+        >>> Exchange("GET /api/v2/audit", "ST101", None, 500, None).status_code
+        500
+    """
+
+    operation: str
+    failure_code: str
+    request_body: Any
+    status_code: int
+    response_body: Any
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Waiver:
+    """One known difference between Coder's Swagger and the real server, and how it is bridged.
+
+    Attributes:
+        id: a short stable name, used in reports.
+        swagger_says: what the published document states.
+        server_does: what the real (NEWEST) server does instead.
+        reference: the § of coder-audit-behaviour.md that documents the server's behaviour.
+        reason: why a server doing this is correct, i.e. why this is no failure.
+        applied_by: how the waiver is applied, in words.
+        applies_to: the kinds of document it is applied to.
+        edit: for a document waiver, changes the loaded document in place and returns whether
+            the document had what it fixes (False: nothing to waive, the waiver is not listed).
+        excuses: for a failure waiver, whether a failure is exactly this known behaviour.
+
+    Example:
+        >>> waiver = WAIVERS["limit-not-required"]
+        >>> document = {"paths": {"/api/v2/audit": {"get": {"parameters": [
+        ...     {"name": "limit", "in": "query", "type": "integer", "required": True}]}}}}
+        >>> waiver.apply(document), document["paths"]["/api/v2/audit"]["get"]["parameters"][0]["required"]
+        (True, False)
+    """
+
+    id: str
+    swagger_says: str
+    server_does: str
+    reference: str
+    reason: str
+    applied_by: str
+    applies_to: frozenset[DocumentKind] = CODER_DOCUMENTS
+    edit: Callable[[dict[str, Any]], bool] | None = dataclasses.field(
+        default=None, repr=False, compare=False
+    )
+    excuses: Callable[[Exchange], bool] | None = dataclasses.field(
+        default=None, repr=False, compare=False
+    )
+
+    def apply(self, document: dict[str, Any]) -> bool:
+        """Edit `document` in place; True when it applied (a failure waiver always applies)."""
+        return self.edit(document) if self.edit is not None else True
+
+    def describe(self) -> str:
+        """The waiver as a few indented lines for a report.
+
+        Example:
+            >>> print(WAIVERS["user-may-be-null"].describe().splitlines()[0])
+            user-may-be-null (§4.5)
+        """
+        return "\n".join(
+            [
+                f"{self.id} ({self.reference})",
+                f"  swagger says: {self.swagger_says}",
+                f"  server does:  {self.server_does}",
+                f"  why accepted: {self.reason}",
+                f"  applied by:   {self.applied_by}",
+            ]
+        )
+
+
+class WaiverLedger:
+    """Counts, per failure waiver, the failures it excused during a run (thread-safe).
+
+    Example:
+        >>> ledger = WaiverLedger()
+        >>> for body in ('{"action": "x"}', '{"action": "x"}', '{"action": "y"}'):
+        ...     ledger.record("testgenerate-insert-500", body)
+        >>> dict(ledger.counts())
+        {'testgenerate-insert-500': 2}
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requests: dict[str, set[str]] = {}
+
+    def record(self, waiver_id: str, request: str) -> None:
+        """Note that `waiver_id` excused a failure of `request` (any text identifying it).
+
+        Counting distinct requests keeps Hypothesis's replays while shrinking from inflating
+        the count.
+        """
+        with self._lock:
+            self._requests.setdefault(waiver_id, set()).add(request)
+
+    def counts(self) -> Mapping[str, int]:
+        """Waiver id -> how many distinct requests it excused a failure of."""
+        with self._lock:
+            return {waiver_id: len(requests) for waiver_id, requests in self._requests.items()}
+
+
+def applicable_waivers(kind: DocumentKind) -> tuple[Waiver, ...]:
+    """The waivers that apply to a kind of document, in register order.
+
+    Example:
+        >>> [waiver.id for waiver in applicable_waivers(DocumentKind.PROJECT)]
+        ['testgenerate-insert-500']
+    """
+    return tuple(waiver for waiver in WAIVERS.values() if kind in waiver.applies_to)
+
+
+# -- finding things in a Swagger 2.0 document ------------------------------------------------
+# NEWEST spells the paths `/api/v2/audit[...]` (basePath "/"), EARLY `/audit[...]` (basePath
+# "/api/v2"), reference §0 and §7; the helpers accept both.
+
+
+def _operation(document: Mapping[str, Any], method: str, suffix: str) -> dict[str, Any] | None:
+    for path, operations in document.get("paths", {}).items():
+        if path.endswith(suffix) and isinstance(operations, dict) and method in operations:
+            found: dict[str, Any] = operations[method]
+            return found
+    return None
+
+
+def _list_logs(document: Mapping[str, Any]) -> dict[str, Any] | None:
+    return _operation(document, "get", "/audit")
+
+
+def _test_generate(document: Mapping[str, Any]) -> dict[str, Any] | None:
+    return _operation(document, "post", "/audit/testgenerate")
+
+
+def _query_parameters(document: Mapping[str, Any], *names: str) -> Iterator[dict[str, Any]]:
+    operation = _list_logs(document) or {}
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "query" and parameter.get("name") in names:
+            yield parameter
+
+
+def _definition(document: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+    found = document.get("definitions", {}).get(name)
+    return found if isinstance(found, dict) else None
+
+
+def _property(document: Mapping[str, Any], definition: str, name: str) -> dict[str, Any] | None:
+    properties = (_definition(document, definition) or {}).get("properties", {})
+    found = properties.get(name)
+    return found if isinstance(found, dict) else None
+
+
+def _replace_property(
+    document: Mapping[str, Any], definition: str, name: str, schema: dict[str, Any]
+) -> bool:
+    if _property(document, definition, name) is None:
+        return False
+    document["definitions"][definition]["properties"][name] = schema
+    return True
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    # JSON Schema ignores the siblings of a `$ref`, so a reference is wrapped in `allOf` first.
+    wrapped = {"allOf": [schema]} if "$ref" in schema else dict(schema)
+    return {**wrapped, NULLABLE: True}
+
+
+# -- the document waivers ---------------------------------------------------------------------
+
+
+def _limit_optional(document: dict[str, Any]) -> bool:
+    return _make_optional(document, "limit")
+
+
+def _q_optional(document: dict[str, Any]) -> bool:
+    return _make_optional(document, "q")
+
+
+def _make_optional(document: dict[str, Any], name: str) -> bool:
+    changed = False
+    for parameter in _query_parameters(document, name):
+        changed |= parameter.get("required") is True
+        parameter["required"] = False
+    return changed
+
+
+def _pagination_int32(document: dict[str, Any]) -> bool:
+    changed = False
+    for parameter in _query_parameters(document, "limit", "offset"):
+        if parameter.get("minimum") != 0 or parameter.get("maximum") != MAX_INT32:
+            parameter.update(minimum=0, maximum=MAX_INT32)
+            changed = True
+    return changed
+
+
+def _empty_values(document: dict[str, Any]) -> bool:
+    changed = False
+    for parameter in _query_parameters(document, "q", "limit", "offset", "after_id"):
+        changed |= parameter.get("allowEmptyValue") is not True
+        parameter["allowEmptyValue"] = True
+    return changed
+
+
+def _after_id(document: dict[str, Any]) -> bool:
+    operation = _list_logs(document)
+    if operation is None or any(True for _ in _query_parameters(document, "after_id")):
+        return False
+    operation.setdefault("parameters", []).append(
+        {
+            "name": "after_id",
+            "in": "query",
+            "type": "string",
+            "format": "uuid",
+            "allowEmptyValue": True,
+            "description": "After ID (validated, then ignored for audit logs)",
+        }
+    )
+    return True
+
+
+@functools.cache
+def _search_query_pattern() -> str | None:
+    """The `q` pattern of the project's own document (its sound subset of Coder's grammar)."""
+    document = openapi_document()
+    for parameter in document["paths"]["/api/v2/audit"]["get"].get("parameters", []):
+        if parameter.get("name") == "q":
+            schema = parameter.get("schema", {})
+            reference = schema.get("$ref", "")
+            if reference.startswith("#/components/schemas/"):
+                schema = document["components"]["schemas"][reference.rsplit("/", 1)[1]]
+            pattern = schema.get("pattern")
+            return pattern if isinstance(pattern, str) else None
+    return None
+
+
+def _search_grammar(document: dict[str, Any]) -> bool:
+    pattern = _search_query_pattern()
+    changed = False
+    for parameter in _query_parameters(document, "q"):
+        if pattern is not None and parameter.get("pattern") != pattern:
+            parameter["pattern"] = pattern
+            changed = True
+    return changed
+
+
+_ERROR_STATUSES = {
+    "get": {
+        "400": "Invalid limit/offset/after_id or q (§1.1 steps 3-4)",
+        "401": "No or invalid session token (§6.2)",
+        "403": "The caller may not read audit logs (§1.1 step 2)",
+    },
+    "post": {
+        "400": "The body is not valid JSON of the right shape (§1.2 step 2)",
+        "401": "No or invalid session token (§6.2)",
+        "403": "The caller may not read audit logs (§1.2)",
+        "500": "The insert failed (§1.2 step 3)",
+    },
+}
+# Reference §1.5: codersdk.Response.
+_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {
+        "message": {"type": "string"},
+        "detail": {"type": "string"},
+        "validations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "detail"],
+                "properties": {"field": {"type": "string"}, "detail": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def _error_responses(document: dict[str, Any]) -> bool:
+    changed = False
+    for method, operation in (("get", _list_logs(document)), ("post", _test_generate(document))):
+        if operation is None:
+            continue
+        responses = operation.setdefault("responses", {})
+        for status, description in _ERROR_STATUSES[method].items():
+            if status not in responses:
+                reference = {"$ref": f"#/definitions/{ERROR_DEFINITION}"}
+                responses[status] = {"description": description, "schema": reference}
+                changed = True
+    if changed:
+        document.setdefault("definitions", {})[ERROR_DEFINITION] = dict(_ERROR_SCHEMA)
+    return changed
+
+
+def _user_nullable(document: dict[str, Any]) -> bool:
+    user = _property(document, "codersdk.AuditLog", "user")
+    if user is None or user.get(NULLABLE) is True:
+        return False
+    return _replace_property(document, "codersdk.AuditLog", "user", _nullable(user))
+
+
+def _user_status_dormant(document: dict[str, Any]) -> bool:
+    status = _property(document, "codersdk.User", "status")
+    statuses = (_definition(document, "codersdk.UserStatus") or {}).get("enum", [])
+    if status is None or "enum" not in status or "dormant" not in statuses:
+        return False
+    reference = {"$ref": "#/definitions/codersdk.UserStatus"}
+    return _replace_property(document, "codersdk.User", "status", reference)
+
+
+# An address or nothing: `format: email` refuses "", which service accounts have.
+_EMAIL_OR_EMPTY = {"type": "string", "pattern": r"^(|[^@\s]+@[^@\s]+)$"}
+
+
+def _email_may_be_empty(document: dict[str, Any]) -> bool:
+    email = _property(document, "codersdk.User", "email")
+    if email is None or email.get("format") != "email":
+        return False
+    return _replace_property(document, "codersdk.User", "email", dict(_EMAIL_OR_EMPTY))
+
+
+_REQUEST = "codersdk.CreateTestAuditLogRequest"
+
+
+def _testgenerate_enums(document: dict[str, Any]) -> bool:
+    # Only NEWEST documents carry the full enum definitions (reference §7); EARLY's inline
+    # enums equal EARLY's database enums, so there is nothing to widen there.
+    changed = False
+    for name, definition in (("action", "AuditAction"), ("resource_type", "ResourceType")):
+        if _definition(document, f"codersdk.{definition}") is not None:
+            reference = {"$ref": f"#/definitions/codersdk.{definition}"}
+            changed |= _replace_property(document, _REQUEST, name, reference)
+    build_reason = _property(document, _REQUEST, "build_reason")
+    if build_reason is not None and build_reason != {"type": "string"}:
+        changed |= _replace_property(document, _REQUEST, "build_reason", {"type": "string"})
+    return changed
+
+
+def _additional_fields_any(document: dict[str, Any]) -> bool:
+    current = _property(document, _REQUEST, "additional_fields")
+    if current is None or current == {}:
+        return False
+    return _replace_property(document, _REQUEST, "additional_fields", {})
+
+
+def _testgenerate_nulls(document: dict[str, Any]) -> bool:
+    definition = _definition(document, _REQUEST)
+    operation = _test_generate(document)
+    if definition is None or operation is None:
+        return False
+    properties = definition.get("properties", {})
+    for name, schema in list(properties.items()):
+        if schema.get(NULLABLE) is not True:
+            properties[name] = _nullable(schema)
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "body" and isinstance(parameter.get("schema"), dict):
+            parameter["schema"] = _nullable(parameter["schema"])
+    return True
+
+
+def _ip_is_string(document: dict[str, Any]) -> bool:
+    ip = _property(document, "codersdk.AuditLog", "ip")
+    if ip is None or ip.get("type") == "string":
+        return False
+    return _replace_property(document, "codersdk.AuditLog", "ip", {"type": "string"})
+
+
+def _additional_fields_object(document: dict[str, Any]) -> bool:
+    current = _property(document, "codersdk.AuditLog", "additional_fields")
+    if current is None or current.get("type") == "object":
+        return False
+    return _replace_property(document, "codersdk.AuditLog", "additional_fields", {"type": "object"})
+
+
+# -- the failure waivers ----------------------------------------------------------------------
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def _insert_fails(body: Any) -> bool:
+    """Whether Coder's insert of this testgenerate body fails in Postgres (reference §1.2, §5)."""
+    if not isinstance(body, dict):
+        return False
+    action, resource_type = body.get("action"), body.get("resource_type")
+    # An empty string or null means the default (§5), which is a valid enum value.
+    return (
+        (isinstance(action, str) and action != "" and action not in AUDIT_ACTIONS)
+        or (isinstance(resource_type, str) and resource_type != "" and resource_type not in RESOURCE_TYPES)
+        or _holds_nul(body.get("additional_fields"))
+    )
+
+
+def _excuses_insert_500(exchange: Exchange) -> bool:
+    response = exchange.response_body
+    return (
+        exchange.failure_code == SERVER_ERROR_CODE
+        and exchange.operation.startswith("POST ")
+        and exchange.operation.endswith("/audit/testgenerate")
+        and exchange.status_code == 500
+        and isinstance(response, dict)
+        and response.get("message") == INTERNAL_ERROR_MESSAGE
+        and _insert_fails(exchange.request_body)
+    )
+
+
+_REGISTER = (
+    Waiver(
+        id="limit-not-required",
+        swagger_says="GET /api/v2/audit: `limit` is required",
+        server_does="`limit` is optional; absent (or 0) means 100",
+        reference="§1.1, §3.1, §7",
+        reason="ParsePagination reads limit with a default; the swagger generator marked it "
+        "required by mistake",
+        applied_by="`limit` gets required: false",
+        applies_to=frozenset({DocumentKind.CODER_NEWEST}),
+        edit=_limit_optional,
+    ),
+    Waiver(
+        id="q-not-required",
+        swagger_says="GET /audit: `q` is required",
+        server_does="`q` is optional; absent or empty means no filter",
+        reference="§1.1, §2.1",
+        reason="the handler reads q with an empty default",
+        applied_by="`q` gets required: false",
+        applies_to=frozenset({DocumentKind.CODER_EARLY}),
+        edit=_q_optional,
+    ),
+    Waiver(
+        id="pagination-int32",
+        swagger_says="`limit` and `offset` are any integer",
+        server_does="they must be non-negative 32-bit integers; others get 400",
+        reference="§3.4",
+        reason="Coder parses them with strconv.ParseInt(..., 10, 32) and refuses negatives, "
+        "which the swagger generator cannot express",
+        applied_by="`limit` and `offset` get minimum 0 and maximum 2147483647",
+        edit=_pagination_int32,
+    ),
+    Waiver(
+        id="empty-query-value-is-absent",
+        swagger_says="`q`, `limit`, `offset` (and `after_id`) have no empty value",
+        server_does="an empty value (`limit=`) counts as absent",
+        reference="§3.4, §2.1",
+        reason="Coder's query parser treats an empty string as not given",
+        applied_by="the parameters get allowEmptyValue: true",
+        edit=_empty_values,
+    ),
+    Waiver(
+        id="after-id-undocumented",
+        swagger_says="GET /api/v2/audit has no `after_id` parameter",
+        server_does="`after_id` is accepted, validated as a uuid (400 otherwise) and ignored",
+        reference="§1.1, §3.4, §7",
+        reason="ParsePagination reads it for every paginated route; the swagger dropped it",
+        applied_by="an optional query parameter `after_id` (string, format uuid) is added",
+        applies_to=frozenset({DocumentKind.CODER_NEWEST}),
+        edit=_after_id,
+    ),
+    Waiver(
+        id="q-grammar",
+        swagger_says="`q` is any string",
+        server_does="`q` is parsed by the search grammar; anything else gets 400 "
+        '"Invalid audit search query."',
+        reference="§2.1",
+        reason="the grammar cannot be written in a Swagger type; without it every random "
+        "string would count as valid input wrongly rejected",
+        applied_by="`q` gets the pattern of the project's own document (a sound subset of "
+        "the grammar)",
+        edit=_search_grammar,
+    ),
+    Waiver(
+        id="error-responses-undocumented",
+        swagger_says="only 200 (GET) and 204 (POST) are documented",
+        server_does="400, 401 and 403 answer bad input, missing tokens and missing permission; "
+        "testgenerate also answers 500 when its insert fails; all with codersdk.Response",
+        reference="§1.1, §1.2, §1.5, §6.2",
+        reason="Coder's swagger annotations list success responses only",
+        applied_by=f"those responses are added with a `{ERROR_DEFINITION}` body schema "
+        "(message required; detail; validations of field/detail)",
+        edit=_error_responses,
+    ),
+    Waiver(
+        id="user-may-be-null",
+        swagger_says="AuditLog.user is a codersdk.User object",
+        server_does="`user` is null when the actor is unknown (e.g. failed logins)",
+        reference="§4.5",
+        reason="the Go field is a pointer; the generator does not mark pointers nullable",
+        applied_by="`user` gets x-nullable: true",
+        edit=_user_nullable,
+    ),
+    Waiver(
+        id="user-status-dormant",
+        swagger_says="User.status is `active` or `suspended`",
+        server_does="`dormant` users exist too",
+        reference="§4.4",
+        reason="the inline enum on User.status is stale; codersdk.UserStatus lists dormant",
+        applied_by="User.status refers to codersdk.UserStatus (active, dormant, suspended)",
+        applies_to=frozenset({DocumentKind.CODER_NEWEST}),
+        edit=_user_status_dormant,
+    ),
+    Waiver(
+        id="service-account-email-empty",
+        swagger_says="User.email has format email",
+        server_does="service accounts (is_service_account: true) have no email: `\"\"`",
+        reference="§4.5 (is_service_account)",
+        reason="an empty string is no email address, but it is what a service account has",
+        applied_by="User.email: a string that is empty or has the shape local@domain",
+        applies_to=frozenset({DocumentKind.CODER_NEWEST}),
+        edit=_email_may_be_empty,
+    ),
+    Waiver(
+        id="testgenerate-enums-not-enforced",
+        swagger_says="testgenerate's action is one of 5 values, resource_type one of 7 "
+        "(including `auditable_group`), build_reason one of 3",
+        server_does="the handler validates none of them: any database enum value is stored "
+        "(13 actions, 35 resource types), others fail the insert with 500; build_reason is "
+        "accepted and ignored",
+        reference="§1.2, §5",
+        reason="the inline enums are stale hints that the server never enforces",
+        applied_by="action refers to codersdk.AuditAction, resource_type to "
+        "codersdk.ResourceType, build_reason becomes any string",
+        applies_to=frozenset({DocumentKind.CODER_NEWEST}),
+        edit=_testgenerate_enums,
+    ),
+    Waiver(
+        id="additional-fields-any-json",
+        swagger_says="testgenerate's additional_fields is an array of integers",
+        server_does="additional_fields is any JSON value, stored verbatim",
+        reference="§5, §7",
+        reason="json.RawMessage is rendered as []byte by the swagger generator",
+        applied_by="additional_fields accepts any JSON value",
+        applies_to=frozenset({DocumentKind.CODER_NEWEST}),
+        edit=_additional_fields_any,
+    ),
+    Waiver(
+        id="testgenerate-null-fields",
+        swagger_says="testgenerate's body and fields are typed values",
+        server_does="a JSON null leaves a field (or the whole body) unset, so defaults apply",
+        reference="§1.2 step 2, §5",
+        reason="Go's encoding/json ignores null for non-pointer fields",
+        applied_by="the body and each of its fields get x-nullable: true",
+        edit=_testgenerate_nulls,
+    ),
+    Waiver(
+        id="ip-is-string",
+        swagger_says="AuditLog.ip is a netip.Addr object",
+        server_does='`ip` is a JSON string (an address, or "")',
+        reference="§4.5",
+        reason="netip.Addr marshals as text; the generator rendered the struct",
+        applied_by="`ip` becomes type string",
+        applies_to=frozenset({DocumentKind.CODER_EARLY}),
+        edit=_ip_is_string,
+    ),
+    Waiver(
+        id="additional-fields-object",
+        swagger_says="AuditLog.additional_fields is an array of integers",
+        server_does="additional_fields is a JSON object",
+        reference="§4.5",
+        reason="json.RawMessage is rendered as []byte by the swagger generator",
+        applied_by="additional_fields becomes type object",
+        applies_to=frozenset({DocumentKind.CODER_EARLY}),
+        edit=_additional_fields_object,
+    ),
+    Waiver(
+        id="testgenerate-insert-500",
+        swagger_says="(every document) a 5xx is a server error",
+        server_does='testgenerate answers 500 "An internal server error occurred." when the '
+        "insert fails: an action or resource_type outside the database enums, or a U+0000 in "
+        "additional_fields (Postgres jsonb refuses it)",
+        reference="§1.2 step 3",
+        reason="this is what Coder itself answers; it is the documented 500",
+        applied_by="a not_a_server_error failure of POST .../testgenerate is excused only when "
+        "the response is that 500 and the request body holds such a value; any other 500 "
+        "still fails",
+        applies_to=_EVERY_DOCUMENT - {DocumentKind.OTHER},
+        excuses=_excuses_insert_500,
+    ),
+)
+
+WAIVERS: Mapping[str, Waiver] = types.MappingProxyType({waiver.id: waiver for waiver in _REGISTER})
+"""The register, by id, in the order waivers are applied."""

@@ -1,0 +1,1164 @@
+"""Semantic checks: properties of Coder's audit-log API that no schema can express.
+
+Each check is a `SemanticCheck` with a name, a description, what it needs from the target
+(role tokens, existing logs) and `run(target, seed=..., max_examples=...)`, which explores the
+property with Hypothesis and returns a `CheckOutcome`: passed, failed (with a
+`ContractViolation` holding a curl command that reproduces the request and the response
+received) or skipped (with the reason). `run` never raises for what the server does: a network
+error is a failed outcome too.
+
+```
+SEMANTIC_CHECKS
+├── filters_hold                   every log satisfies every filter of `q`; the log it was built from is there
+├── count_consistent               `count` ignores limit/offset, equals the matching logs, capped at 2000 (+1)
+├── pages_concatenate              pages walked with limit/offset == the whole list; default 100; past end []
+├── newest_first                   logs come newest first, within and across pages
+├── invalid_input_rejected         bad q/limit/offset/after_id -> 400 in Coder's shape, right validations
+├── auth_enforced                  no or unknown token -> 401; owner -> 200 (every carrier); testgenerate 204 ""
+├── roles_enforced                 member 403 (before 400), auditors read, only owners write, org readers scoped
+├── testgenerate_read_your_writes  a testgenerate log is found with the fields sent and Coder's defaults
+├── response_shape                 JSON Content-Type, RFC 3339 times, uuid ids, key types, error bodies
+└── response_time                  every answer within a time limit (2 s unless configured)
+```
+
+Determinism: a run draws from Hypothesis seeded with `seed`, with no example database, no
+deadline and no shrinking (a failing example is reported as found), so the same seed sends
+the same requests to the same server.
+
+Example:
+    >>> from coder_audit_mock.contracts._target import open_target
+    >>> with open_target() as target:
+    ...     outcome = SEMANTIC_CHECKS["newest_first"].run(target, seed=1, max_examples=3)
+    >>> outcome.status
+    'passed'
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import datetime as dt
+import json
+import re
+import shlex
+import time
+import types
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal, NoReturn
+
+import httpx
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from ..mockserver import AUDIT_ACTIONS, DEFAULT_TOKENS, RESOURCE_TYPES
+from ._errors import ContractViolation
+from ._target import Target
+from .strategies import (
+    NIL,
+    Corpus,
+    LogFacts,
+    SearchQuery,
+    invalid_pagination,
+    invalid_search_queries,
+    parse_time,
+    search_queries,
+    testgenerate_bodies,
+)
+
+__all__ = [
+    "DEFAULT_MAX_EXAMPLES",
+    "SEMANTIC_CHECKS",
+    "CheckOutcome",
+    "SemanticCheck",
+    "harvest_corpus",
+]
+
+DEFAULT_MAX_EXAMPLES = 25
+AUDIT_PATH = "/api/v2/audit"
+TESTGENERATE_PATH = "/api/v2/audit/testgenerate"
+USERS_ME_PATH = "/api/v2/users/me"
+# Sent on every request; testgenerate stores it as the log's user_agent (reference §5).
+USER_AGENT = "coder-audit-mock-contracts"
+DEFAULT_LIMIT = 100  # reference §3.1: absent or 0 means 100
+COUNT_CAP = 2000  # reference §3.1: count = min(total, 2001), count_cap = 2000
+MAX_INT32 = 2**31 - 1  # reference §3.4: the largest limit/offset Coder accepts
+
+# Reference §6.2, §1.1 step 2, §1.2: the messages Coder answers with.
+SIGNED_OUT_MESSAGE = (
+    "You are signed out or your session has expired. Please sign in again to continue."
+)
+INACTIVE_USER_MESSAGE_PREFIX = "User is not active"
+FORBIDDEN_MESSAGE = "Forbidden."
+FORBIDDEN_DETAIL = (
+    "You don't have permission to view this content. If you believe this is a mistake, "
+    "please contact your administrator or try signing in with different credentials."
+)
+INTERNAL_ERROR_MESSAGE = "An internal server error occurred."
+# Reference §5: every testgenerate row carries this diff.
+TESTGENERATE_DIFF = {"foo": {"old": "bar", "new": "baz", "secret": False}}
+# Reference §4.7: these types look their resource up live; a random resource id is not found,
+# so the log is deleted and unlinked.
+_LOOKED_UP_TYPES = frozenset({"user", "template", "workspace"})
+
+Status = Literal["passed", "failed", "skipped"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CheckOutcome:
+    """What one run of a `SemanticCheck` found.
+
+    Attributes:
+        status: "passed", "failed" or "skipped".
+        violation: for "failed", the first violation found (its `request` is a curl command).
+        reason: why it was skipped or could not finish; for a pass, what was not covered.
+        examples_run: how many Hypothesis examples were executed.
+
+    Example:
+        >>> CheckOutcome("skipped", reason="needs a token for role 'member'").status
+        'skipped'
+    """
+
+    status: Status
+    violation: ContractViolation | None = None
+    reason: str = ""
+    examples_run: int = 0
+
+
+class _NoResponse(Exception):
+    """The request got no HTTP response (refused, reset, timed out)."""
+
+
+# -- talking to the target ----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Page:
+    """A 200 answer of GET /api/v2/audit, read."""
+
+    response: httpx.Response
+    logs: list[Any]
+    count: int
+    count_cap: object
+
+    @property
+    def facts(self) -> list[LogFacts]:
+        return [LogFacts.from_json(log) for log in self.logs]
+
+
+class _Probe:
+    """Sends a check's requests and turns unexpected answers into violations named after it."""
+
+    def __init__(self, target: Target, check: str) -> None:
+        self.target = target
+        self.check = check
+        self.last_seconds = 0.0
+
+    def send(
+        self,
+        method: str,
+        path: str = AUDIT_PATH,
+        *,
+        role: str | None = "owner",
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        sent = {"User-Agent": USER_AGENT, **(self.target.auth(role) if role else {})}
+        sent.update(headers or {})
+        started = time.perf_counter()
+        try:
+            response = self.target.client.request(
+                method,
+                path,
+                params={k: v for k, v in (params or {}).items() if v is not None},
+                json=body,
+                headers=sent,
+            )
+        except httpx.HTTPError as error:
+            raise _NoResponse(f"{method} {path}: {type(error).__name__}: {error}") from error
+        self.last_seconds = time.perf_counter() - started
+        return response
+
+    def fail(self, title: str, message: str, response: httpx.Response | None = None) -> NoReturn:
+        if response is not None:
+            message = f"{message}\n\nResponse:\n{_describe(response)}"
+        request = self.curl(response.request) if response is not None else ""
+        raise ContractViolation(check=self.check, title=title, message=message, request=request)
+
+    def json_body(self, response: httpx.Response, what: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            self.fail(f"{what}: the body is not JSON", "Coder always answers JSON (§1.5).", response)
+
+    def page(self, params: Mapping[str, Any], *, role: str = "owner") -> _Page:
+        """GET /api/v2/audit, requiring a 200 with `audit_logs` (a list) and an integer `count`."""
+        response = self.send("GET", params=params, role=role)
+        if response.status_code != 200:
+            self.fail(
+                f"GET /api/v2/audit answered {response.status_code}, not 200",
+                f"The request is valid (parameters {dict(params)!r}) and made as {role!r}.",
+                response,
+            )
+        body = self.json_body(response, "GET /api/v2/audit")
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("audit_logs"), list)
+            or not _is_int(body.get("count"))
+        ):
+            self.fail(
+                "The page is not {audit_logs: [...], count: <integer>, ...}",
+                "Reference §1.1 step 9 gives the page's shape.",
+                response,
+            )
+        return _Page(response, body["audit_logs"], body["count"], body.get("count_cap"))
+
+    def try_page(self, params: Mapping[str, Any]) -> _Page | None:
+        """Like `page`, but None instead of a violation (for optional look-ups)."""
+        try:
+            return self.page(params)
+        except ContractViolation:
+            return None
+
+    def curl(self, request: httpx.Request) -> str:
+        """A curl command sending `request`; tokens that are not the mock's public ones are hidden."""
+        url = str(request.url)
+        note = ""
+        if self.target.in_process:
+            origin = f"{request.url.scheme}://{request.url.netloc.decode()}"
+            url = url.replace(origin, "http://127.0.0.1:3000", 1)
+            note = "# against the mock: coder-audit-mock --port 3000 (same seed and log count)\n"
+        parts = ["curl", "-sS", "-i"]
+        if request.method != "GET":
+            parts += ["-X", request.method]
+        parts.append(url)
+        for name in ("Coder-Session-Token", "Authorization", "Cookie", "Content-Type", "User-Agent"):
+            if name in request.headers:
+                parts += ["-H", f"{name}: {request.headers[name]}"]
+        if request.content:
+            parts += ["--data-raw", request.content.decode("utf-8", "replace")]
+        command = " ".join(shlex.quote(part) for part in parts)
+        for role, token in self.target.tokens.items():
+            if token not in DEFAULT_TOKENS.values():
+                variable = "CODER_SESSION_TOKEN" if role == "owner" else f"CODER_{_env_name(role)}_TOKEN"
+                command = command.replace(token, "'\"${" + variable + "}\"'")
+        return note + command
+
+
+def _env_name(role: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "_", role.upper())
+
+
+def _describe(response: httpx.Response, limit: int = 2000) -> str:
+    text = response.content.decode("utf-8", "replace")
+    if len(text) > limit:
+        text = f"{text[:limit]}... ({len(text) - limit} more characters)"
+    content_type = response.headers.get("content-type", "(none)")
+    return f"HTTP {response.status_code}\nContent-Type: {content_type}\n\n{text}"
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# -- the corpus ---------------------------------------------------------------------------
+
+
+def _most_common(values: Iterable[tuple[str | None, str | None]], limit: int) -> list[tuple[str, str]]:
+    """The `limit` most frequent (lowercased name, id) pairs with both present.
+
+    The most frequent names are worth confirming: queries are anchored on logs, and these
+    names cover the most of them.
+    """
+    counts = collections.Counter(
+        (name.lower(), ident) for name, ident in values if name and ident and '"' not in name
+    )
+    return [pair for pair, _ in counts.most_common(limit)]
+
+
+def _caller_id(probe: _Probe) -> str | None:
+    """The owner's user id: from GET /api/v2/users/me (real Coder), else from `username:me`."""
+    try:
+        response = probe.send("GET", USERS_ME_PATH)
+        body = response.json() if response.status_code == 200 else None
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("id"), str):
+        return body["id"]
+    page = probe.try_page({"q": "username:me", "limit": 1})
+    return page.facts[0].user_id if page is not None and page.logs else None
+
+
+def _verified(probe: _Probe, key: str, pairs: list[tuple[str, str]], field: str) -> dict[str, str]:
+    """Names the server's `key:` filter finds, each with the id of what it found.
+
+    Deleted users and organizations keep their names in old logs, but `username:` and
+    `organization:` do not find them (reference §2.1): only names confirmed here are used.
+    """
+    found: dict[str, str] = {}
+    for name, ident in pairs:
+        page = probe.try_page({"q": f'{key}:"{name}"', "limit": 1})
+        if page is not None and page.logs and getattr(page.facts[0], field) == ident:
+            found[name] = ident
+    return found
+
+
+def _harvest(probe: _Probe, max_logs: int, max_probes: int) -> Corpus:
+    logs: list[Any] = []
+    while len(logs) < max_logs:
+        page = probe.page({"limit": DEFAULT_LIMIT, "offset": len(logs)})
+        logs.extend(page.logs)
+        if len(page.logs) < DEFAULT_LIMIT:
+            break
+    corpus = Corpus.from_logs(logs)
+    users = _most_common(((f.username, f.user_id) for f in corpus.logs), max_probes)
+    organizations = _most_common(
+        ((f.organization_name, f.organization_id) for f in corpus.logs if f.organization_id != NIL),
+        max_probes,
+    )
+    return dataclasses.replace(
+        corpus,
+        caller_id=_caller_id(probe),
+        usernames=_verified(probe, "username", users, "user_id"),
+        organizations=_verified(probe, "organization", organizations, "organization_id"),
+    )
+
+
+def harvest_corpus(target: Target, *, max_logs: int = 300, max_probes: int = 20) -> Corpus:
+    """Read values that exist on `target` with the owner's token, for the strategies.
+
+    Walks `GET /api/v2/audit` pages (newest first) until `max_logs` logs, learns the owner's
+    user id (`/api/v2/users/me`, else `username:me`), and confirms up to `max_probes`
+    usernames and organization names with one filtered request each.
+
+    Args:
+        target: the server; it must provide an "owner" token.
+        max_logs: at most this many logs are read.
+        max_probes: at most this many usernames (and as many organization names) are confirmed.
+
+    Raises:
+        ContractViolation: if the owner cannot read a page (check "harvest").
+
+    Example:
+        >>> from coder_audit_mock.contracts._target import open_target
+        >>> with open_target() as target:
+        ...     corpus = harvest_corpus(target, max_logs=100)
+        >>> len(corpus.logs), corpus.caller_id is not None
+        (100, True)
+    """
+    return _harvest(_Probe(target, "harvest"), max_logs, max_probes)
+
+
+# -- shapes (reference §1.5, §4.5) --------------------------------------------------------
+
+_Field = Callable[[object, str], list[str]]
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _kind(test: Callable[[object], bool], expected: str) -> _Field:
+    def check(value: object, where: str) -> list[str]:
+        return [] if test(value) else [f"{where} is {json.dumps(value)[:80]}, expected {expected}"]
+
+    return check
+
+
+def _object(required: Mapping[str, _Field], optional: Mapping[str, _Field] | None = None) -> _Field:
+    def check(value: object, where: str) -> list[str]:
+        if not isinstance(value, dict):
+            return [f"{where} is {json.dumps(value)[:80]}, expected an object"]
+        problems = [f"{where} lacks {key!r}" for key in required if key not in value]
+        for key, field in (*required.items(), *(optional or {}).items()):
+            if key in value:
+                problems += field(value[key], f"{where}.{key}")
+        return problems
+
+    return check
+
+
+def _list_of(item: _Field) -> _Field:
+    def check(value: object, where: str) -> list[str]:
+        if not isinstance(value, list):
+            return [f"{where} is {json.dumps(value)[:80]}, expected an array"]
+        return [problem for i, element in enumerate(value) for problem in item(element, f"{where}[{i}]")]
+
+    return check
+
+
+def _nullable(field: _Field) -> _Field:
+    return lambda value, where: [] if value is None else field(value, where)
+
+
+_STRING = _kind(lambda v: isinstance(v, str), "a string")
+_BOOL = _kind(lambda v: isinstance(v, bool), "a boolean")
+_INT = _kind(_is_int, "an integer")
+_UUID_TEXT = _kind(lambda v: isinstance(v, str) and bool(_UUID.fullmatch(v)), "a lowercase uuid")
+_TIME = _kind(lambda v: parse_time(v) is not None, "an RFC 3339 time")
+_USER = _object(
+    {
+        "id": _UUID_TEXT,
+        "username": _STRING,
+        "email": _STRING,
+        "created_at": _TIME,
+        "updated_at": _TIME,
+        "last_seen_at": _TIME,
+        "status": _kind(lambda v: v in ("active", "suspended", "dormant"), "a user status"),
+        "login_type": _STRING,
+        "organization_ids": _list_of(_UUID_TEXT),
+        "roles": _list_of(_object({"name": _STRING, "display_name": _STRING})),
+        "has_ai_seat": _BOOL,
+    },
+    {"name": _STRING, "avatar_url": _STRING, "is_service_account": _BOOL},
+)
+_LOG = _object(
+    {
+        "id": _UUID_TEXT,
+        "request_id": _UUID_TEXT,
+        "time": _TIME,
+        "ip": _STRING,
+        "user_agent": _STRING,
+        "resource_type": _kind(lambda v: v in RESOURCE_TYPES, "a resource type (§4.2)"),
+        "resource_id": _UUID_TEXT,
+        "resource_target": _STRING,
+        "resource_icon": _STRING,
+        "action": _kind(lambda v: v in AUDIT_ACTIONS, "an audit action (§4.1)"),
+        "diff": _kind(
+            lambda v: isinstance(v, dict)
+            and all(isinstance(c, dict) and isinstance(c.get("secret"), bool) for c in v.values()),
+            'an object of {"old", "new", "secret": bool}',
+        ),
+        "status_code": _INT,
+        "additional_fields": _kind(lambda v: isinstance(v, dict), "an object"),
+        "description": _STRING,
+        "resource_link": _STRING,
+        "is_deleted": _BOOL,
+        "organization_id": _UUID_TEXT,
+        "user": _nullable(_USER),
+    },
+    {
+        "organization": _object(
+            {"id": _UUID_TEXT, "name": _STRING, "display_name": _STRING, "icon": _STRING}
+        )
+    },
+)
+_PAGE = _object({"audit_logs": _list_of(_LOG), "count": _INT, "count_cap": _INT})
+_ERROR = _object(
+    {"message": _kind(lambda v: isinstance(v, str) and bool(v), "a non-empty string")},
+    {"detail": _STRING, "validations": _list_of(_object({"field": _STRING, "detail": _STRING}))},
+)
+
+
+def _content_type_problem(response: httpx.Response) -> str | None:
+    value = response.headers.get("content-type", "")
+    media_type, *parameters = [part.strip().lower() for part in value.split(";")]
+    charset = next((p.partition("=")[2].strip('"') for p in parameters if p.startswith("charset=")), "utf-8")
+    if media_type == "application/json" and charset == "utf-8":
+        return None
+    return f"Content-Type is {value!r}, not 'application/json; charset=utf-8' (§1.5)"
+
+
+# -- the checks' examples -----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Context:
+    corpus: Corpus
+    roles: frozenset[str]
+    options: Mapping[str, float]
+
+
+_Example = Callable[[_Probe, _Context, st.DataObject], None]
+_Outcome = Literal["found", "missing", "inconclusive"]
+_ANCHOR_PAGES = 5
+_FILTER_PAGE_LIMIT = 200
+
+
+def _look_for_anchor(
+    probe: _Probe, params: dict[str, Any], page: _Page, anchor: LogFacts
+) -> tuple[_Outcome, _Page]:
+    """Walk the result newest first until the anchor shows up or older logs begin."""
+    for _ in range(_ANCHOR_PAGES):
+        facts = page.facts
+        if any(fact.id == anchor.id for fact in facts):
+            return "found", page
+        oldest = facts[-1].time_us if facts else None
+        if len(facts) < params["limit"] or (
+            oldest is not None and anchor.time_us is not None and oldest < anchor.time_us
+        ):
+            return "missing", page
+        params = {**params, "offset": params.get("offset", 0) + len(facts)}
+        page = probe.page(params)
+    return "inconclusive", page
+
+
+def _filters_hold(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+    """Reference §2.1, §3.1, §3.3: each filter holds for every log; AND; dates inclusive."""
+    query: SearchQuery = data.draw(search_queries(context.corpus, min_terms=1), label="query")
+    for each in (query, *query.parts):
+        _check_filters(probe, each)
+
+
+def _check_filters(probe: _Probe, query: SearchQuery) -> None:
+    params: dict[str, Any] = {"q": query.text, "limit": _FILTER_PAGE_LIMIT}
+    page = probe.page(params)
+    for position, facts in enumerate(page.facts):
+        unmet = query.unmet(facts)
+        if unmet is not None:
+            probe.fail(
+                f"A returned log does not satisfy {unmet.partition(' (')[0]}",
+                f"q={query.text!r} reads as {dict(query.filters)!r}; log #{position} "
+                f"({facts.id}) fails {unmet}.",
+                page.response,
+            )
+    if query.anchor is None:
+        return
+    outcome, last = _look_for_anchor(probe, params, page, query.anchor)
+    if outcome == "missing":
+        anchor = query.anchor
+        probe.fail(
+            "A log matching every filter is missing",
+            f"q={query.text!r} reads as {dict(query.filters)!r}. Log {anchor.id} has those very "
+            f"values ({dataclasses.asdict(anchor)!r}) but is not in the result.",
+            last.response,
+        )
+
+
+def _count_consistent(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+    """Reference §3.1: count = min(matching, 2001) whatever the page; count_cap = 2000."""
+    query: SearchQuery = data.draw(search_queries(context.corpus, max_terms=1), label="query")
+    windows = data.draw(
+        st.lists(
+            st.tuples(st.one_of(st.none(), st.integers(1, 50)), st.integers(0, 150)),
+            min_size=2,
+            max_size=3,
+        ),
+        label="(limit, offset) pairs",
+    )
+    seen = [(limit, offset, probe.page({"q": query.text, "limit": limit, "offset": offset}))
+            for limit, offset in windows]  # fmt: skip
+    if len({page.count for _, _, page in seen}) > 1:
+        listing = ", ".join(f"limit={lim} offset={off} -> {page.count}" for lim, off, page in seen)
+        probe.fail("count depends on limit/offset", f"q={query.text!r}: {listing}.", seen[-1][2].response)
+    first = seen[0][2]
+    if first.count_cap != COUNT_CAP:
+        probe.fail("count_cap is not 2000", f"count_cap is {first.count_cap!r} (§3.1).", first.response)
+    if first.count > COUNT_CAP + 1:
+        probe.fail(
+            "count is not capped",
+            f"count is {first.count}; Coder counts at most {COUNT_CAP + 1} (§3.1).",
+            first.response,
+        )
+    if first.count > COUNT_CAP:
+        beyond = probe.page({"q": query.text, "limit": 1, "offset": COUNT_CAP})
+        if not beyond.logs:
+            probe.fail("count says over 2000 logs match, but offset 2000 is empty", "", beyond.response)
+        return
+    every = probe.page({"q": query.text, "limit": first.count + 1})
+    if len(every.logs) != first.count:
+        probe.fail(
+            "count is not the number of matching logs",
+            f"q={query.text!r}: count is {first.count}, but limit={first.count + 1} returns "
+            f"{len(every.logs)} logs.",
+            every.response,
+        )
+
+
+def _tie_groups(facts: Sequence[LogFacts]) -> list[tuple[int | None, list[str | None]]]:
+    """Consecutive logs sharing a time, with their ids sorted (Coder has no tie-breaker, §3.1)."""
+    groups: list[tuple[int | None, list[str | None]]] = []
+    for fact in facts:
+        if groups and groups[-1][0] == fact.time_us:
+            groups[-1][1].append(fact.id)
+        else:
+            groups.append((fact.time_us, [fact.id]))
+    return [(moment, sorted(ids, key=str)) for moment, ids in groups]
+
+
+def _order_problem(walked: Sequence[LogFacts], whole: Sequence[LogFacts]) -> str | None:
+    ids = [fact.id for fact in walked]
+    twice = next((ident for ident in ids if ids.count(ident) > 1), None)
+    if twice is not None:
+        return f"log {twice} appears on two pages"
+    if ids == [fact.id for fact in whole]:
+        return None
+    walked_groups, whole_groups = _tie_groups(walked), _tie_groups(whole)
+    # The last group may be cut by the window differently: compare only its time and size.
+    if walked_groups[:-1] == whole_groups[:-1] and [
+        (moment, len(ids)) for moment, ids in walked_groups[-1:]
+    ] == [(moment, len(ids)) for moment, ids in whole_groups[-1:]]:
+        return None
+    at = next(i for i, (a, b) in enumerate(zip(walked, whole, strict=False)) if a.id != b.id)
+    return f"position {at}: the pages give {walked[at].id}, the single request gives {whole[at].id}"
+
+
+def _pages_concatenate(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+    """Reference §3.1, §1.1 step 9: limit/offset paging, default limit 100, [] past the end."""
+    query: SearchQuery = data.draw(search_queries(context.corpus, max_terms=1), label="query")
+    whole = probe.page({"q": query.text})
+    total = whole.count
+    exact = total <= COUNT_CAP
+    expected = min(DEFAULT_LIMIT, total) if exact else DEFAULT_LIMIT
+    if len(whole.logs) != expected:
+        probe.fail(
+            "Without limit, the page does not hold Coder's default of 100 logs",
+            f"q={query.text!r}: count is {total}, so the page should hold {expected} logs, "
+            f"not {len(whole.logs)} (§3.1).",
+            whole.response,
+        )
+    size = data.draw(st.integers(1, max(1, min(len(whole.logs), 25))), label="page size")
+    span = min(len(whole.logs), size * 6)
+    walked: list[LogFacts] = []
+    for offset in range(0, span, size):
+        page = probe.page({"q": query.text, "limit": size, "offset": offset})
+        wanted = min(size, total - offset) if exact else size
+        if len(page.logs) != wanted:
+            probe.fail(
+                f"limit={size} offset={offset} returned {len(page.logs)} logs, not {wanted}",
+                f"q={query.text!r}, count {total}.",
+                page.response,
+            )
+        walked += page.facts
+    problem = _order_problem(walked[:span], whole.facts[:span])
+    if problem is not None:
+        probe.fail(
+            "Pages walked with limit/offset differ from the whole list",
+            f"q={query.text!r}, pages of {size} over the first {span} logs: {problem}.",
+            page.response,
+        )
+    past = [MAX_INT32] + ([total + data.draw(st.integers(0, 1000), label="beyond")] if exact else [])
+    for offset in past:
+        beyond = probe.page({"q": query.text, "offset": offset})
+        if beyond.logs:
+            probe.fail(
+                "An offset past the end returned logs",
+                f"q={query.text!r}, count {total}, offset {offset}: expected [] (§1.1 step 9).",
+                beyond.response,
+            )
+
+
+def _newest_first(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+    """Reference §3.1: ORDER BY time DESC, within a page and from one page to the next."""
+    query: SearchQuery = data.draw(search_queries(context.corpus, max_terms=2), label="query")
+    limit = data.draw(st.integers(2, 50), label="limit")
+    offset = data.draw(st.integers(0, 60), label="offset")
+    page = probe.page({"q": query.text, "limit": limit, "offset": offset})
+    times = [fact.time_us for fact in page.facts]
+    if None in times:
+        position = times.index(None)
+        probe.fail(
+            "A log's time is unreadable, so the order cannot be checked",
+            f"log #{position} has time {page.logs[position].get('time')!r}, not RFC 3339.",
+            page.response,
+        )
+    for position in range(len(times) - 1):
+        if times[position] < times[position + 1]:  # type: ignore[operator]
+            probe.fail(
+                "Logs are not newest first",
+                f"q={query.text!r}: log #{position + 1} is newer than log #{position} (§3.1).",
+                page.response,
+            )
+    if len(times) == limit:
+        following = probe.page({"q": query.text, "limit": 1, "offset": offset + limit})
+        later = [fact.time_us for fact in following.facts]
+        if later and later[0] is not None and later[0] > times[-1]:  # type: ignore[operator]
+            probe.fail(
+                "The next page starts with a newer log",
+                f"q={query.text!r}: offset {offset + limit} is newer than the last log of "
+                f"limit={limit} offset={offset} (§3.1).",
+                following.response,
+            )
+
+
+def _invalid_input_rejected(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+    """Reference §1.1 steps 3-4, §2.1, §3.4: 400, Coder's message, one validation per problem."""
+    case = data.draw(st.one_of(invalid_search_queries(), invalid_pagination()), label="input")
+    response = probe.send("GET", params=case.params)
+    where = f"{case.reason} ({dict(case.params)!r})"
+    if response.status_code != 400:
+        probe.fail(f"Invalid input answered {response.status_code}, not 400", where, response)
+    body = probe.json_body(response, "The 400")
+    problems = _ERROR(body, "body")
+    if problems:
+        probe.fail("The 400 is not in Coder's error shape", f"{where}: {problems[0]}.", response)
+    if body["message"] != case.message:
+        probe.fail(
+            "The 400 has the wrong message",
+            f"{where}: message {body['message']!r}, expected {case.message!r}.",
+            response,
+        )
+    fields = tuple(sorted(v["field"] for v in body.get("validations", [])))
+    if fields != case.fields:
+        probe.fail(
+            "The 400's validations name the wrong fields",
+            f"{where}: fields {list(fields)}, expected {list(case.fields)}.",
+            response,
+        )
+    if any(not v["detail"] for v in body["validations"]):
+        probe.fail("A validation has an empty detail", where, response)
+
+
+def _expect_error(probe: _Probe, response: httpx.Response, status: int, message: str, what: str) -> None:
+    if response.status_code != status:
+        probe.fail(f"{what} answered {response.status_code}, not {status}", "", response)
+    body = probe.json_body(response, what)
+    actual = body.get("message") if isinstance(body, dict) else None
+    if not (isinstance(actual, str) and actual.startswith(message)):
+        probe.fail(f"{what}: wrong message", f"message {actual!r}, expected {message!r}.", response)
+
+
+# Reference §6.1: the token carriers of NEWEST Coder.
+_CARRIERS = ("header", "bearer", "cookie", "query coder_session_token", "query access_token")
+
+
+def _carried(token: str, carrier: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(headers, query parameters) presenting `token` through `carrier`."""
+    if carrier == "header":
+        return {"Coder-Session-Token": token}, {}
+    if carrier == "bearer":
+        return {"Authorization": f"Bearer {token}"}, {}
+    if carrier == "cookie":
+        return {"Cookie": f"coder_session_token={token}"}, {}
+    return {}, {carrier.removeprefix("query "): token}
+
+
+_BOGUS_TOKENS = st.one_of(
+    st.from_regex(r"[a-z0-9]{10}-[A-Za-z0-9]{22}", fullmatch=True),
+    st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=40),
+)
+
+
+def _auth_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+    """Reference §6.1, §6.2, §1.2 step 4: tokens required; owners read and write."""
+    carrier = data.draw(st.sampled_from(_CARRIERS), label="carrier")
+    headers, params = _carried(probe.target.tokens["owner"], carrier)
+    response = probe.send("GET", role=None, headers=headers, params=params)
+    if response.status_code != 200:
+        probe.fail(f"The owner's token in the {carrier} got {response.status_code}, not 200", "", response)
+    for method, path in (("GET", AUDIT_PATH), ("POST", TESTGENERATE_PATH)):
+        response = probe.send(method, path, role=None, body={} if method == "POST" else None)
+        _expect_error(probe, response, 401, SIGNED_OUT_MESSAGE, f"{method} {path} without a token")
+    bogus = data.draw(_BOGUS_TOKENS, label="unknown token")
+    response = probe.send("GET", role=None, headers={"Coder-Session-Token": bogus})
+    _expect_error(probe, response, 401, SIGNED_OUT_MESSAGE, "An unknown token")
+    response = probe.send("POST", TESTGENERATE_PATH, body={})
+    if response.status_code != 204 or response.content:
+        probe.fail(
+            "The owner's testgenerate did not answer 204 with an empty body",
+            f"{len(response.content)} bytes of body (§1.2 step 4).",
+            response,
+        )
+
+
+# role -> (GET status, testgenerate status), reference §1.2 step 3, §6.2, §6.3.
+_ROLE_ANSWERS: dict[str, tuple[int, int]] = {
+    "member": (403, 403),
+    "auditor": (200, 500),
+    "org-admin": (200, 500),
+    "org-auditor": (200, 500),
+    "expired": (401, 401),
+    "suspended": (401, 401),
+}
+_STATUS_MESSAGES = {
+    403: FORBIDDEN_MESSAGE,
+    500: INTERNAL_ERROR_MESSAGE,
+    400: "",
+    401: SIGNED_OUT_MESSAGE,
+}
+
+
+def _roles_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+    """Reference §1.1 step 2, §1.2, §6.3, §9 item 12: who may read and write, checked first."""
+    others = sorted(context.roles & set(_ROLE_ANSWERS) - {"member"})
+    for role in ["member", data.draw(st.sampled_from(others), label="role")] if others else ["member"]:
+        _check_role(probe, role, data)
+
+
+def _check_role(probe: _Probe, role: str, data: st.DataObject) -> None:
+    read_status, write_status = _ROLE_ANSWERS[role]
+    if data.draw(st.booleans(), label="testgenerate"):
+        response = probe.send("POST", TESTGENERATE_PATH, role=role, body={})
+        status, what = write_status, f"testgenerate as {role!r}"
+    else:
+        params = data.draw(st.sampled_from(({}, {"limit": "bogus"}, {"q": "foo:bar"})), label="params")
+        response = probe.send("GET", role=role, params=params)
+        # Permissions come before parameters: a reader gets the 400, a member still the 403.
+        status = 400 if params and read_status == 200 else read_status
+        what = f"GET /api/v2/audit as {role!r} with {params!r}"
+    message = _STATUS_MESSAGES.get(status, "")
+    if role == "suspended":
+        message = INACTIVE_USER_MESSAGE_PREFIX
+    if status == 200:
+        _check_read_scope(probe, role, response, what)
+        return
+    _expect_error(probe, response, status, message, what)
+    body = response.json()
+    if status == 403 and body.get("detail") != FORBIDDEN_DETAIL:
+        probe.fail(f"{what}: the 403 lacks Coder's detail", f"detail {body.get('detail')!r}.", response)
+
+
+def _check_read_scope(probe: _Probe, role: str, response: httpx.Response, what: str) -> None:
+    if response.status_code != 200:
+        probe.fail(f"{what} answered {response.status_code}, not 200", "", response)
+    if not role.startswith("org-"):
+        return
+    logs = probe.json_body(response, what).get("audit_logs") or []
+    for fact in (LogFacts.from_json(log) for log in logs):
+        if fact.organization_id == NIL:
+            probe.fail(
+                f"An organization-scoped reader ({role}) sees an organization-less log",
+                f"log {fact.id} has the nil organization_id; only site-wide readers see those (§3.1).",
+                response,
+            )
+
+
+def _locator(body: Mapping[str, Any]) -> str:
+    """A `q` that finds the log `body` writes among few others."""
+    if "resource_id" in body:
+        return f"resource_id:{body['resource_id']}"
+    if "request_id" in body:
+        return f"request_id:{body['request_id']}"
+    terms = [
+        "username:me",
+        f"resource_type:{body.get('resource_type') or 'user'}",
+        f"action:{body.get('action') or 'write'}",
+    ]
+    moment = parse_time(body.get("time"))
+    if moment is not None and body.get("time") != "0001-01-01T00:00:00Z":
+        day = (dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=moment)).date().isoformat()
+        terms += [f"date_from:{day}", f"date_to:{day}"]
+    return " ".join(terms)
+
+
+def _written_log_problems(
+    body: Mapping[str, Any], log: Mapping[str, Any], *, newest_before: int | None, caller_id: str | None
+) -> list[str]:
+    """How the stored log differs from what testgenerate should have written (reference §5)."""
+    expected: dict[str, Any] = {
+        "action": body.get("action") or "write",
+        "resource_type": body.get("resource_type") or "user",
+        "diff": TESTGENERATE_DIFF,
+        "status_code": 200,
+        "additional_fields": body.get("additional_fields", {}),
+        "ip": "",
+        "user_agent": USER_AGENT,
+        "request_id": body.get("request_id", NIL),
+        "organization_id": body.get("organization_id", NIL),
+    }
+    if "resource_id" in body:
+        expected["resource_id"] = body["resource_id"]
+    user = log.get("user") if isinstance(log.get("user"), dict) else {}
+    expected["resource_target"] = user.get("username")  # always the caller's username
+    if expected["resource_type"] in _LOOKED_UP_TYPES:
+        expected |= {"is_deleted": True, "resource_link": ""}
+    if "action" not in body and "resource_type" not in body:
+        expected["description"] = "{user} updated user {target}"
+    problems = [
+        f"{field} is {json.dumps(log.get(field))[:200]}, expected {json.dumps(value)[:200]}"
+        for field, value in expected.items()
+        if log.get(field) != value
+    ]
+    if "resource_id" not in body and log.get("resource_id") in (None, NIL):
+        problems.append("resource_id should be a new random uuid")
+    if caller_id is not None and user.get("id") != caller_id:
+        problems.append(f"user.id is {user.get('id')!r}, expected the caller {caller_id!r}")
+    if expected["organization_id"] == NIL and "organization" in log:
+        problems.append("an organization object is present for the nil organization_id")
+    problems += _written_time_problems(body, log, newest_before)
+    return problems
+
+
+def _written_time_problems(body: Mapping[str, Any], log: Mapping[str, Any], newest_before: int | None) -> list[str]:
+    written = parse_time(log.get("time"))
+    given = parse_time(body.get("time"))
+    if given is not None and body.get("time") != "0001-01-01T00:00:00Z":
+        return [] if written == given else [f"time is {log.get('time')!r}, expected {body['time']!r}"]
+    if written is None or (newest_before is not None and written < newest_before):
+        return [f"time is {log.get('time')!r}; without a time the log is written now, after every other"]
+    return []
+
+
+def _testgenerate_read_your_writes(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+    """Reference §5: the log is in GET at once, with the fields sent and Coder's defaults."""
+    newest = context.corpus.newest_time_us
+    latest = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    if newest is not None:
+        latest = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=newest)
+    body = data.draw(
+        testgenerate_bodies(earliest=latest - dt.timedelta(days=365), latest=latest), label="body"
+    )
+    locator = {"q": _locator(body), "limit": 500}
+    before = {fact.id for fact in probe.page(locator).facts}
+    latest_page = probe.page({"limit": 1})
+    newest_before = latest_page.facts[0].time_us if latest_page.logs else None
+    response = probe.send("POST", TESTGENERATE_PATH, body=body)
+    if response.status_code != 204:
+        probe.fail(f"testgenerate answered {response.status_code}, not 204", "", response)
+    after = probe.page(locator)
+    new = [log for log, fact in zip(after.logs, after.facts, strict=True) if fact.id not in before]
+    if len(new) != 1:
+        probe.fail(
+            "The log testgenerate wrote is not found" if not new else "testgenerate wrote several logs",
+            f"POST {json.dumps(body)[:300]} answered 204; then q={locator['q']!r} shows "
+            f"{len(new)} new logs (expected 1, §5).",
+            after.response,
+        )
+    problems = _written_log_problems(
+        body, new[0], newest_before=newest_before, caller_id=context.corpus.caller_id
+    )
+    if problems:
+        probe.fail(
+            "The written log differs from the request and Coder's defaults",
+            f"POST {json.dumps(body)[:300]}:\n- " + "\n- ".join(problems),
+            after.response,
+        )
+
+
+def _response_shape(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+    """Reference §1.5, §4.5: JSON everywhere, Coder's field types, error body shape."""
+    kinds = ["page", "invalid input", "no token", "unknown token"]
+    kinds += ["member"] if "member" in context.roles else []
+    kind = data.draw(st.sampled_from(kinds), label="request")
+    if kind == "page":
+        query: SearchQuery = data.draw(search_queries(context.corpus, max_terms=2), label="query")
+        limit = data.draw(st.integers(1, 50), label="limit")
+        response = probe.send("GET", params={"q": query.text, "limit": limit})
+    elif kind == "invalid input":
+        case = data.draw(st.one_of(invalid_search_queries(), invalid_pagination()), label="input")
+        response = probe.send("GET", params=case.params)
+    elif kind == "member":
+        response = probe.send("GET", role="member")
+    else:
+        token = data.draw(_BOGUS_TOKENS, label="token") if kind == "unknown token" else None
+        response = probe.send("GET", role=None, headers={"Coder-Session-Token": token} if token else {})
+    problem = _content_type_problem(response)
+    if problem is not None:
+        probe.fail("Wrong Content-Type", problem, response)
+    body = probe.json_body(response, f"The answer to {kind!r}")
+    problems = (_PAGE if response.status_code == 200 else _ERROR)(body, "body")
+    if problems:
+        shown = "\n- ".join(problems[:10])
+        probe.fail(f"The {response.status_code} body has the wrong shape", f"- {shown}", response)
+
+
+def _response_time(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+    """Every answer within `max_seconds` (a budget the project sets, not a Coder rule)."""
+    params = data.draw(
+        st.one_of(
+            search_queries(context.corpus, max_terms=2).map(lambda query: {"q": query.text}),
+            invalid_search_queries().map(lambda case: dict(case.params)),
+        ),
+        label="params",
+    )
+    params["limit"] = data.draw(st.sampled_from((None, 1, 25, 100, 1000)), label="limit")
+    response = probe.send("GET", params=params)
+    limit = context.options["max_seconds"]
+    if probe.last_seconds > limit:
+        probe.fail(
+            f"An answer took {probe.last_seconds:.2f} s, over the {limit:g} s limit",
+            f"Parameters {params!r}.",
+            response,
+        )
+
+
+# -- running ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SemanticCheck:
+    """One named property of the audit-log API and how to explore it.
+
+    Attributes:
+        name: the check's name, as used in reports and `ContractViolation.check`.
+        description: one line saying what it verifies (with reference § numbers).
+        needs: what the target must provide: role names (tokens) and "logs" (at least one
+            audit log the owner can read). Missing needs skip the check with the reason.
+        harvest: whether the check first reads a `Corpus` from the target.
+        options: tunable numbers (e.g. `max_seconds` for response_time); see `configured`.
+
+    Example:
+        >>> check = SEMANTIC_CHECKS["response_time"].configured(max_seconds=0.5)
+        >>> check.name, check.options["max_seconds"], check.needs
+        ('response_time', 0.5, ('owner',))
+    """
+
+    name: str
+    description: str
+    needs: tuple[str, ...]
+    example: _Example = dataclasses.field(repr=False, compare=False)
+    harvest: bool = True
+    options: Mapping[str, float] = dataclasses.field(default_factory=dict)
+
+    def configured(self, **options: float) -> SemanticCheck:
+        """A copy with some `options` changed; unknown option names are an error."""
+        unknown = set(options) - set(self.options)
+        if unknown:
+            raise ValueError(f"{self.name} has no option(s) {sorted(unknown)}; it has {sorted(self.options)}")
+        return dataclasses.replace(self, options={**self.options, **options})
+
+    def _missing(self, target: Target) -> str | None:
+        roles = [need for need in self.needs if need != "logs" and need not in target.tokens]
+        if roles:
+            provided = ", ".join(sorted(target.tokens)) or "none"
+            return f"needs a token for role(s) {', '.join(map(repr, roles))}; the target provides: {provided}"
+        return None
+
+    def run(self, target: Target, *, seed: int = 0, max_examples: int = DEFAULT_MAX_EXAMPLES) -> CheckOutcome:
+        """Explore the property on `target`; never raises for what the server does.
+
+        Args:
+            target: the server (see `open_target`).
+            seed: Hypothesis's seed: the same seed sends the same requests.
+            max_examples: how many examples to try (each sends a few requests).
+
+        Example:
+            >>> from coder_audit_mock.contracts._target import open_target
+            >>> with open_target(tokens={}) as target:
+            ...     SEMANTIC_CHECKS["auth_enforced"].run(target, max_examples=2).status
+            'passed'
+        """
+        missing = self._missing(target)
+        if missing is not None:
+            return CheckOutcome("skipped", reason=missing)
+        probe = _Probe(target, self.name)
+        try:
+            corpus = _harvest(probe, 300, 20) if self.harvest else Corpus()
+        except (ContractViolation, _NoResponse) as error:
+            return _failure(self.name, error, 0, "reading the target's logs first")
+        if "logs" in self.needs and not corpus.logs:
+            return CheckOutcome(
+                "skipped",
+                reason="needs at least one audit log the owner can read; the target has none "
+                "(POST /api/v2/audit/testgenerate writes some)",
+            )
+        context = _Context(corpus, frozenset(target.tokens), self.options)
+        return self._explore(probe, context, seed, max_examples)
+
+    def _explore(self, probe: _Probe, context: _Context, seed: int, max_examples: int) -> CheckOutcome:
+        first_error: list[Exception] = []
+        examples = 0
+
+        @hypothesis_seed(seed)
+        @settings(
+            max_examples=max_examples,
+            database=None,
+            deadline=None,
+            derandomize=False,
+            phases=(Phase.explicit, Phase.generate),  # no shrinking: every step hits the server
+            suppress_health_check=list(HealthCheck),
+            verbosity=Verbosity.quiet,
+            report_multiple_bugs=False,
+        )
+        @given(st.data())
+        def explore(data: st.DataObject) -> None:
+            nonlocal examples
+            examples += 1
+            try:
+                self.example(probe, context, data)
+            except Exception as error:
+                first_error[:] = first_error or [error]
+                raise
+
+        try:
+            explore()
+        except Exception as error:  # Hypothesis re-raises (or wraps) the example's error
+            return _failure(self.name, first_error[0] if first_error else error, examples, "")
+        return CheckOutcome("passed", examples_run=examples)
+
+
+def _failure(check: str, error: BaseException, examples: int, during: str) -> CheckOutcome:
+    if isinstance(error, ContractViolation):
+        if error.check != check:
+            error = ContractViolation(check=check, title=error.title, message=error.message, request=error.request)
+        return CheckOutcome("failed", violation=error, reason=error.title, examples_run=examples)
+    if isinstance(error, _NoResponse):
+        reason = f"no response from the server{' while ' + during if during else ''}: {error}"
+        violation = ContractViolation(check=check, title="No response from the server", message=reason)
+        return CheckOutcome("failed", violation=violation, reason=reason, examples_run=examples)
+    reason = (
+        f"the check stopped on {type(error).__name__}: {error} "
+        "(an answer it could not read, or a bug in the check)"
+    )
+    return CheckOutcome("failed", reason=reason, examples_run=examples)
+
+
+def _check(
+    name: str, description: str, example: _Example, needs: tuple[str, ...] = ("owner",), **kwargs: Any
+) -> SemanticCheck:
+    return SemanticCheck(name, description, needs, example, **kwargs)
+
+
+SEMANTIC_CHECKS: Mapping[str, SemanticCheck] = types.MappingProxyType(
+    {
+        check.name: check
+        for check in (
+            _check(
+                "filters_hold",
+                "Every returned log satisfies every filter in q, and the log a query was built "
+                "from is in its result (§2.1, §3.1, §3.3).",
+                _filters_hold,
+                ("owner", "logs"),
+            ),
+            _check(
+                "count_consistent",
+                "count ignores limit/offset and equals the matching logs, capped at 2001 with "
+                "count_cap 2000 (§3.1).",
+                _count_consistent,
+                ("owner", "logs"),
+            ),
+            _check(
+                "pages_concatenate",
+                "Pages walked with limit/offset concatenate to the whole list; no limit means "
+                "100; an offset past the end gives [] (§3.1, §1.1).",
+                _pages_concatenate,
+                ("owner", "logs"),
+            ),
+            _check(
+                "newest_first",
+                "Logs come newest first, within a page and across pages (§3.1).",
+                _newest_first,
+                ("owner", "logs"),
+            ),
+            _check(
+                "invalid_input_rejected",
+                "An invalid q, limit, offset or after_id gets 400 with Coder's message and the "
+                "right validations fields, never a 500 (§1.1, §2.1, §3.4).",
+                _invalid_input_rejected,
+                harvest=False,
+            ),
+            _check(
+                "auth_enforced",
+                "No or an unknown token gets 401, the owner's token 200 through every carrier; "
+                "the owner's testgenerate answers 204 with an empty body (§6.1, §6.2, §1.2).",
+                _auth_enforced,
+                harvest=False,
+            ),
+            _check(
+                "roles_enforced",
+                "A member gets 403 (even with bad parameters), auditors read, only owners "
+                "write, organization readers see only their organizations (§1.1, §1.2, §6.3).",
+                _roles_enforced,
+                ("member",),
+                harvest=False,
+            ),
+            _check(
+                "testgenerate_read_your_writes",
+                "A testgenerate log is found by GET at once, with the fields sent and Coder's "
+                "defaults for the rest (§5).",
+                _testgenerate_read_your_writes,
+            ),
+            _check(
+                "response_shape",
+                "JSON Content-Type, RFC 3339 times, uuid ids and Coder's key types on pages and "
+                "error bodies (§1.5, §4.5).",
+                _response_shape,
+            ),
+            _check(
+                "response_time",
+                "Every answer arrives within max_seconds (default 2 s).",
+                _response_time,
+                harvest=False,
+                options={"max_seconds": 2.0},
+            ),
+        )
+    }
+)
