@@ -14,8 +14,21 @@ FORBIDDEN = {
     "mockserver": {"schemathesis", "hypothesis", "pytest", "_pytest", "httpx", "uvicorn"},
 }
 # the plugin module is loaded in every pytest session of every project that installs the kit
-PLUGIN_IMPORT_TIME_ALLOWED = {"pytest", "_pytest", "__future__", "collections", "contextlib", "dataclasses",
-                              "functools", "os", "typing", "pathlib", "sys", "types", "collections.abc"}
+PLUGIN_IMPORT_TIME_ALLOWED = {
+    "pytest",
+    "_pytest",
+    "__future__",
+    "collections",
+    "contextlib",
+    "dataclasses",
+    "functools",
+    "os",
+    "typing",
+    "pathlib",
+    "sys",
+    "types",
+    "collections.abc",
+}
 
 
 def imported_modules(path: pathlib.Path, *, top_level_only: bool = False) -> set[str]:
@@ -34,13 +47,17 @@ def imported_modules(path: pathlib.Path, *, top_level_only: bool = False) -> set
 def test_part_never_imports_forbidden_packages(part: str) -> None:
     for path in sorted((SOURCE / part).rglob("*.py")):
         used = {name.split(".")[0] for name in imported_modules(path)}
-        assert not used & FORBIDDEN[part], f"{path.relative_to(SOURCE)} imports {used & FORBIDDEN[part]}"
+        assert not used & FORBIDDEN[part], (
+            f"{path.relative_to(SOURCE)} imports {used & FORBIDDEN[part]}"
+        )
 
 
 def test_mockserver_does_not_import_contracts_or_fixtures() -> None:
     for path in sorted((SOURCE / "mockserver").rglob("*.py")):
         text = path.read_text("utf-8")
-        assert "contracts" not in {n.split(".")[1] for n in imported_modules(path) if n.startswith("coder_audit_mock.")}
+        assert "contracts" not in {
+            n.split(".")[1] for n in imported_modules(path) if n.startswith("coder_audit_mock.")
+        }
         assert "from ..contracts" not in text and "from ..fixtures" not in text, path
 
 

@@ -11,11 +11,11 @@ Example:
     True
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib import metadata as _metadata
 
 try:
-    __version__ = version("coder-audit-mock")
-except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = _metadata.version("coder-audit-mock")
+except _metadata.PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
 __all__ = ["__version__"]

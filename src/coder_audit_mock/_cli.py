@@ -87,7 +87,10 @@ class Subcommand:
 # need only the base install (stdlib, starlette, faker, uvicorn) and be quick. Import heavy
 # or optional things (an extra such as schemathesis) inside `run`, and turn their ImportError
 # into `CliError("check needs the contracts extra: pip install 'coder-audit-mock[contracts]'")`.
-SUBCOMMANDS: tuple[str, ...] = ("coder_audit_mock._cli:SERVE",)
+SUBCOMMANDS: tuple[str, ...] = (
+    "coder_audit_mock._cli:SERVE",
+    "coder_audit_mock.contracts._cli:CHECK",
+)
 
 
 class _BadFlags(UsageError):

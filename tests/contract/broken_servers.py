@@ -117,7 +117,9 @@ class Breaking:
             method=scope["method"],
             path=scope["path"],
             query=urllib.parse.parse_qsl(raw_query, keep_blank_values=True),
-            headers=[(n.decode("latin-1").lower(), v.decode("latin-1")) for n, v in scope["headers"]],
+            headers=[
+                (n.decode("latin-1").lower(), v.decode("latin-1")) for n, v in scope["headers"]
+            ],
             body=await _read_body(receive),
         )
         original_query = list(request.query)
@@ -127,7 +129,11 @@ class Breaking:
         if isinstance(edited, Reply):
             await _send(send, edited)
             return
-        inner_scope = dict(scope, path=edited.path, headers=[(n.encode("latin-1"), v.encode("latin-1")) for n, v in edited.headers])
+        inner_scope = dict(
+            scope,
+            path=edited.path,
+            headers=[(n.encode("latin-1"), v.encode("latin-1")) for n, v in edited.headers],
+        )
         if edited.query != original_query:  # re-encode only what was edited
             inner_scope["query_string"] = urllib.parse.urlencode(edited.query).encode()
         reply = await _call(self.inner, inner_scope, edited.body)
@@ -158,7 +164,10 @@ async def _call(app: Any, scope: dict[str, Any], body: bytes) -> Reply:
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             reply.status = message["status"]
-            reply.headers = [(n.decode("latin-1").lower(), v.decode("latin-1")) for n, v in message.get("headers", [])]
+            reply.headers = [
+                (n.decode("latin-1").lower(), v.decode("latin-1"))
+                for n, v in message.get("headers", [])
+            ]
         elif message["type"] == "http.response.body":
             reply.body += message.get("body", b"")
 
@@ -218,7 +227,11 @@ def _on_page(edit: Callable[[dict[str, Any]], Any]) -> ResponseEdit:
     """Edit successful GET /api/v2/audit pages."""
 
     def on_response(request: Request, reply: Reply) -> Reply:
-        if request.method != "GET" or reply.status != 200 or not request.path.startswith("/api/v2/audit"):
+        if (
+            request.method != "GET"
+            or reply.status != 200
+            or not request.path.startswith("/api/v2/audit")
+        ):
             return reply
 
         def apply(document: Any) -> Any:
@@ -332,7 +345,10 @@ def _uncap(app: Any) -> None:
 
 
 def _offset_plus_one(values: list[str]) -> list[str]:
-    return [str(int(v) + 1) if v.isascii() and v.isdigit() and 0 < int(v) < 2**31 - 1 else v for v in values]
+    return [
+        str(int(v) + 1) if v.isascii() and v.isdigit() and 0 < int(v) < 2**31 - 1 else v
+        for v in values
+    ]
 
 
 def _unlimited_by_default(values: list[str]) -> list[str]:

@@ -194,50 +194,53 @@ ADMITTED = [
     "   ",
     "workspace",
     "  WorkSpace_Build  ",
-    "Action:CREATE",
-    'action:"create"',
-    'action:""',
+    "Workspace Action:CREATE",
+    'resource_type:"Workspace" action:"create"',
+    'resource_type:"" action:""',
     "resource_type:workspace action:create",
     "resource_type:workspace_build action:start build_reason:initiator",
     "resource_type:api_key action:login",
     "workspace action:create username:me",
-    'resource_target:"my thing" username:alice email:alice@example.com',
-    'resource_target:"a:b"',
-    "date_from:2024-02-29 date_to:2000-02-29",
-    'date_to:"1999-12-31"',
-    f"organization:{UUID}",
-    f"organization:{UUID.upper()}",
-    f"organization:{{{UUID}}}",
-    f"organization:{UUID.replace('-', '')}",
-    f'organization:"urn:uuid:{UUID}"',
-    f"request_id:{UUID} resource_id:{UUID}",
+    ' resource_target:"my thing" username:alice email:alice@example.com',
+    ' resource_target:"a:b"',
+    " date_from:2024-02-29 date_to:2000-02-29",
+    ' date_to:"1999-12-31"',
+    f" organization:{UUID}",
+    f" organization:{UUID.upper()}",
+    f" organization:{{{UUID}}}",
+    f" organization:{UUID.replace('-', '')}",
+    f' organization:"urn:uuid:{UUID}"',
+    f" request_id:{UUID} resource_id:{UUID}",
 ]
 
-# Each of these is a 400 in Coder (reference §2.1, §2.3) or outside the admitted subset.
+# Each of these is a 400 in Coder (reference §2.1, §2.3), or outside the admitted subset.
 REFUSED = [
     "foo",  # not a resource type
     "foo bar",  # free words join into one value
     '"workspace"',  # free text keeps its quotes
     "workspace resource_type:user",  # resource_type twice
     "action:create action:delete",  # a key twice
-    "action:",  # ends with ':'
-    ":create",  # starts with ':'
-    "action:bogus",
-    "foo:bar",  # unknown key
-    "resource_target:a:b",  # two ':' outside quotes
-    'action:"create',  # an unbalanced quote swallows the rest
-    "date_from:2023-02-29",  # not a leap year
-    "date_from:1900-02-29",
-    "date_from:2024-04-31",
-    "date_from:2024-13-01",
-    "date_from:2024-1-01",
-    "date_from:2006",
-    f"organization:urn:uuid:{UUID}",  # three ':' unless quoted
-    "organization:my-org",  # names are looked up and may not exist
-    "request_id:1234",
-    "username:\u212aelvin",  # non-ASCII: Go's and Python's lowercasing differ
-    "username:a\tb",  # a tab is not a separator: one value with a control character
+    " action:",  # ends with ':'
+    " :create",  # starts with ':'
+    " action:bogus",
+    " foo:bar",  # unknown key
+    " resource_target:a:b",  # two ':' outside quotes
+    ' action:"create',  # an unbalanced quote swallows the rest
+    " date_from:2023-02-29",  # not a leap year
+    " date_from:1900-02-29",
+    " date_from:2024-04-31",
+    " date_from:2024-13-01",
+    " date_from:2024-1-01",
+    " date_from:2006",
+    f" organization:urn:uuid:{UUID}",  # three ':' unless quoted
+    " organization:my-org",  # names are looked up and may not exist
+    " request_id:1234",
+    " username:\u212aelvin",  # non-ASCII: Go's and Python's lowercasing differ
+    " username:a\tb",  # a tab is not a separator: one value with a control character
     "workspace\n",
+    # Valid in Coder, outside the subset: keys out of order, or first without a leading space.
+    "action:create workspace",
+    "action:create",
 ]
 
 

@@ -11,16 +11,26 @@ import pytest
 def failed_deletions(http):
     """Your code: who tried to delete something and failed."""
     logs = http.get("/api/v2/audit", params={"q": "action:delete"}).json()["audit_logs"]
-    return [(log["user"]["username"], log["resource_target"]) for log in logs if log["status_code"] >= 400]
+    return [
+        (log["user"]["username"], log["resource_target"])
+        for log in logs
+        if log["status_code"] >= 400
+    ]
 
 
 @pytest.mark.coder_audit(count=0)
 def test_failed_deletions(coder_audit_client, coder_audit_data):
     coder_audit_data.user(username="mallory")
-    coder_audit_data.log(user="mallory", action="delete", resource_type="workspace",
-                         resource_target="prod", status_code=403)
-    coder_audit_data.log(user="mallory", action="delete", resource_type="workspace",
-                         resource_target="scratch")  # status_code defaults to 200
+    coder_audit_data.log(
+        user="mallory",
+        action="delete",
+        resource_type="workspace",
+        resource_target="prod",
+        status_code=403,
+    )
+    coder_audit_data.log(
+        user="mallory", action="delete", resource_type="workspace", resource_target="scratch"
+    )  # status_code defaults to 200
 
     assert failed_deletions(coder_audit_client) == [("mallory", "prod")]
 

@@ -14,7 +14,11 @@ def test_asks_for_the_second_page(coder_audit_client, coder_audit_journal):
     next_page(coder_audit_client, page=1)
 
     coder_audit_journal.assert_called(
-        times=1, method="GET", path="/api/v2/audit", role="owner", query={"limit": "25", "offset": "25"}
+        times=1,
+        method="GET",
+        path="/api/v2/audit",
+        role="owner",
+        query={"limit": "25", "offset": "25"},
     )
     coder_audit_journal.assert_not_called(method="POST")
 

@@ -9,23 +9,22 @@ sub-runs find the plugin by name, and `-p no:coder_audit` can block it.
 
 from __future__ import annotations
 
+# The heavy imports below (F401: imported, not used) are here because pytester restores
+# `sys.modules` after each in-process sub-run: anything first imported inside one would be
+# imported again by the next, seconds each for Schemathesis. The import-lightness test runs in
+# a fresh interpreter instead.
 import importlib.metadata
 import os
 import pathlib
 
+import httpx  # noqa: F401
 import pytest
+import schemathesis  # noqa: F401
+import uvicorn  # noqa: F401
 
 import coder_audit_mock
-
-# Imported once here because pytester restores `sys.modules` after each in-process sub-run:
-# anything first imported inside one would be imported again by the next (seconds each for
-# Schemathesis). The import-lightness test runs in a fresh interpreter instead.
-import schemathesis  # noqa: E402, F401
-import httpx  # noqa: E402, F401
-import uvicorn  # noqa: E402, F401
-
-import coder_audit_mock.contracts._schema  # noqa: E402, F401
-import coder_audit_mock.mockserver._standalone  # noqa: E402, F401
+import coder_audit_mock.contracts._schema
+import coder_audit_mock.mockserver._standalone
 
 ENTRY_POINT = "coder_audit"
 PLUGIN_MODULE = "coder_audit_mock.fixtures.plugin"
@@ -65,6 +64,10 @@ def pytester(
         monkeypatch.syspath_prepend(entry_point_dir)
         # Subprocess sub-runs start in another directory: a relative PYTHONPATH=src would miss.
         source_root = pathlib.Path(coder_audit_mock.__file__).resolve().parents[1]
-        paths = [str(entry_point_dir), str(source_root), *filter(None, [os.environ.get("PYTHONPATH")])]
+        paths = [
+            str(entry_point_dir),
+            str(source_root),
+            *filter(None, [os.environ.get("PYTHONPATH")]),
+        ]
         monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
     return pytester

@@ -111,8 +111,10 @@ def test_missing_extra_is_named_with_the_install_command(pytester: pytest.Pytest
     result.stdout.fnmatch_lines(
         [
             # ? stands for [ and ]: fnmatch reads brackets as a character class
-            "*coder_audit_async_client needs httpx, which is not installed: "
-            "pip install 'coder-audit-mock?contracts?'"
+            (
+                "*coder_audit_async_client needs httpx, which is not installed: "
+                "pip install 'coder-audit-mock?contracts?'"
+            )
         ]
     )
 
@@ -442,8 +444,10 @@ def test_journal_verifies_what_the_client_sent(pytester: pytest.Pytester) -> Non
     result.stdout.fnmatch_lines(
         [
             ">*coder_audit_journal.assert_called(times=2, q=*",
-            "E*AssertionError: expected 2 request(s) matching q='action:login' role='owner', "
-            "got 1; the mock received 1:",
+            (
+                "E*AssertionError: expected 2 request(s) matching q='action:login' role='owner', "
+                "got 1; the mock received 1:"
+            ),
             "E*  GET /api/v2/audit?q=action:login -> 200 (owner)",
         ]
     )
@@ -519,4 +523,3 @@ def test_target_follows_the_url_and_token(
     result.stdout.fnmatch_lines(
         [f"coder-audit: seed=0 target={url} (owner token from CODER_SESSION_TOKEN)"]
     )
-

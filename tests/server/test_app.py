@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
+
+import httpx
 
 import pytest
 from starlette.testclient import TestClient
 
-from coder_audit_mock.mockserver import DEFAULT_TOKENS, NIL_UUID, create_app
+from coder_audit_mock.mockserver import DEFAULT_TOKENS, NIL_UUID
 from coder_audit_mock.mockserver._auth import FORBIDDEN_DETAIL, SIGNED_OUT_MESSAGE
 
 from .conftest import AUDIT, TESTGENERATE, auth
@@ -16,7 +19,7 @@ from .conftest import AUDIT, TESTGENERATE, auth
 OWNER_TOKEN = DEFAULT_TOKENS["owner"]
 
 
-def body_of(response):  # type: ignore[no-untyped-def]
+def body_of(response: httpx.Response) -> Any:
     assert response.headers["content-type"] == "application/json; charset=utf-8"
     assert response.content.endswith(b"}\n")  # Go's json.Encoder adds a newline (§1.5)
     return response.json()
@@ -50,7 +53,7 @@ def body_of(response):  # type: ignore[no-untyped-def]
 def test_malformed_and_unknown_tokens_get_coders_401(
     shared_client: TestClient, token: str, detail: str
 ) -> None:
-    response = shared_client.get(AUDIT, headers={"Coder-Session-Token": token.encode()})  # type: ignore[dict-item]
+    response = shared_client.get(AUDIT, headers={"Coder-Session-Token": token.encode()})
     assert response.status_code == 401
     assert body_of(response) == {"message": SIGNED_OUT_MESSAGE, "detail": detail}
 
@@ -109,7 +112,7 @@ def test_every_token_carrier_works(shared_client: TestClient, carrier: str) -> N
         kwargs["headers"] = {"Authorization": f"Bearer {OWNER_TOKEN}"}
     else:
         kwargs["params"] = {"access_token": OWNER_TOKEN}
-    assert shared_client.get(AUDIT, **kwargs).status_code == 200  # type: ignore[arg-type]
+    assert shared_client.get(AUDIT, **kwargs).status_code == 200
 
 
 BAD = "zzzzzzzzzz-0123456789012345678901"

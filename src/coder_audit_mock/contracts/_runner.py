@@ -1,9 +1,10 @@
-"""One contract run: every Schemathesis check over every phase, then the semantic checks.
+"""One contract run: the semantic checks, then every Schemathesis check over every phase.
 
 ```
 run_contract(target, schema=..., seed=..., profile=...)
 ├── probe_target       can the target be used at all? (else UnusableTarget: exit code 3)
-├── Schemathesis       its engine (what `st run` drives), in-process or over HTTP:
+├── SEMANTIC_CHECKS    the properties no schema can state (checks.py)
+└── Schemathesis       its engine (what `st run` drives), in-process or over HTTP:
 │                      phases examples, coverage, fuzzing, stateful (when the document has
 │                      links); every check that applies, max_response_time included
 └── SEMANTIC_CHECKS    the properties no schema can state (checks.py)
@@ -297,7 +298,7 @@ def run_contract(
     profile: str = "quick",
     semantic: bool = True,
 ) -> ContractReport:
-    """Check `target` against the contract: Schemathesis, then the semantic checks.
+    """Check `target` against the contract: the semantic checks, then Schemathesis.
 
     Args:
         target: the server (see `open_target`); it needs the owner's token.
@@ -341,13 +342,15 @@ def run_contract(
         continue_on_failure=chosen.continue_on_failure,
         ledger=ledger,
     )
-    run = _EngineRun(seed, _CurlRewriter(target))
-    run.consume(from_schema(bound).execute())
+    # The semantic checks go first: they reason about the data they read and write, and
+    # Schemathesis's writes (logs dated year 0001 or 9999, say) are legal but make that harder.
     semantic_results, semantic_failures = (
         _run_semantic(target, seed, chosen.semantic_examples if max_examples is None else max_examples)
         if semantic
         else ((), ())
     )
+    run = _EngineRun(seed, _CurlRewriter(target))
+    run.consume(from_schema(bound).execute())
     excused = ledger.counts()
     return ContractReport(
         target=target.description,

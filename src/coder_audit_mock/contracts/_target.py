@@ -77,10 +77,11 @@ def open_target(
         raise ContractError("give a URL or an app to check, not both")
     if url is not None:
         origin = url.rstrip("/")
-        if origin.endswith("/api/v2"):
-            origin = origin[: -len("/api/v2")]
+        origin = origin.removesuffix("/api/v2")
         if not origin.startswith(("http://", "https://")):
-            raise ContractError(f"the URL to check must start with http:// or https://, got {url!r}")
+            raise ContractError(
+                f"the URL to check must start with http:// or https://, got {url!r}"
+            )
         known = {"owner": token} if token else {}
         with httpx.Client(base_url=origin, timeout=timeout) as client:
             yield Target(client, {**known, **(tokens or {})}, origin)

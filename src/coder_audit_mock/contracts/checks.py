@@ -190,7 +190,9 @@ class _Probe:
         try:
             return response.json()
         except ValueError:
-            self.fail(f"{what}: the body is not JSON", "Coder always answers JSON (§1.5).", response)
+            self.fail(
+                f"{what}: the body is not JSON", "Coder always answers JSON (§1.5).", response
+            )
 
     def page(self, params: Mapping[str, Any], *, role: str = "owner") -> _Page:
         """GET /api/v2/audit, requiring a 200 with `audit_logs` (a list) and an integer `count`."""
@@ -233,7 +235,13 @@ class _Probe:
         if request.method != "GET":
             parts += ["-X", request.method]
         parts.append(url)
-        for name in ("Coder-Session-Token", "Authorization", "Cookie", "Content-Type", "User-Agent"):
+        for name in (
+            "Coder-Session-Token",
+            "Authorization",
+            "Cookie",
+            "Content-Type",
+            "User-Agent",
+        ):
             if name in request.headers:
                 parts += ["-H", f"{name}: {request.headers[name]}"]
         if request.content:
@@ -241,7 +249,9 @@ class _Probe:
         command = " ".join(shlex.quote(part) for part in parts)
         for role, token in self.target.tokens.items():
             if token not in DEFAULT_TOKENS.values():
-                variable = "CODER_SESSION_TOKEN" if role == "owner" else f"CODER_{_env_name(role)}_TOKEN"
+                variable = (
+                    "CODER_SESSION_TOKEN" if role == "owner" else f"CODER_{_env_name(role)}_TOKEN"
+                )
                 command = command.replace(token, "'\"${" + variable + "}\"'")
         return note + command
 
@@ -265,7 +275,9 @@ def _is_int(value: object) -> bool:
 # -- the corpus ---------------------------------------------------------------------------
 
 
-def _most_common(values: Iterable[tuple[str | None, str | None]], limit: int) -> list[tuple[str, str]]:
+def _most_common(
+    values: Iterable[tuple[str | None, str | None]], limit: int
+) -> list[tuple[str, str]]:
     """The `limit` most frequent (lowercased name, id) pairs with both present.
 
     The most frequent names are worth confirming: queries are anchored on logs, and these
@@ -284,8 +296,9 @@ def _caller_id(probe: _Probe) -> str | None:
         body = response.json() if response.status_code == 200 else None
     except ValueError:
         body = None
-    if isinstance(body, dict) and isinstance(body.get("id"), str):
-        return body["id"]
+    caller = body.get("id") if isinstance(body, dict) else None
+    if isinstance(caller, str):
+        return caller
     page = probe.try_page({"q": "username:me", "limit": 1})
     return page.facts[0].user_id if page is not None and page.logs else None
 
@@ -380,7 +393,9 @@ def _list_of(item: _Field) -> _Field:
     def check(value: object, where: str) -> list[str]:
         if not isinstance(value, list):
             return [f"{where} is {json.dumps(value)[:80]}, expected an array"]
-        return [problem for i, element in enumerate(value) for problem in item(element, f"{where}[{i}]")]
+        return [
+            problem for i, element in enumerate(value) for problem in item(element, f"{where}[{i}]")
+        ]
 
     return check
 
@@ -423,8 +438,12 @@ _LOG = _object(
         "resource_icon": _STRING,
         "action": _kind(lambda v: v in AUDIT_ACTIONS, "an audit action (§4.1)"),
         "diff": _kind(
-            lambda v: isinstance(v, dict)
-            and all(isinstance(c, dict) and isinstance(c.get("secret"), bool) for c in v.values()),
+            lambda v: (
+                isinstance(v, dict)
+                and all(
+                    isinstance(c, dict) and isinstance(c.get("secret"), bool) for c in v.values()
+                )
+            ),
             'an object of {"old", "new", "secret": bool}',
         ),
         "status_code": _INT,
@@ -451,7 +470,9 @@ _ERROR = _object(
 def _content_type_problem(response: httpx.Response) -> str | None:
     value = response.headers.get("content-type", "")
     media_type, *parameters = [part.strip().lower() for part in value.split(";")]
-    charset = next((p.partition("=")[2].strip('"') for p in parameters if p.startswith("charset=")), "utf-8")
+    charset = next(
+        (p.partition("=")[2].strip('"') for p in parameters if p.startswith("charset=")), "utf-8"
+    )
     if media_type == "application/json" and charset == "utf-8":
         return None
     return f"Content-Type is {value!r}, not 'application/json; charset=utf-8' (§1.5)"
@@ -538,10 +559,14 @@ def _count_consistent(probe: _Probe, context: _Context, data: st.DataObject) -> 
             for limit, offset in windows]  # fmt: skip
     if len({page.count for _, _, page in seen}) > 1:
         listing = ", ".join(f"limit={lim} offset={off} -> {page.count}" for lim, off, page in seen)
-        probe.fail("count depends on limit/offset", f"q={query.text!r}: {listing}.", seen[-1][2].response)
+        probe.fail(
+            "count depends on limit/offset", f"q={query.text!r}: {listing}.", seen[-1][2].response
+        )
     first = seen[0][2]
     if first.count_cap != COUNT_CAP:
-        probe.fail("count_cap is not 2000", f"count_cap is {first.count_cap!r} (§3.1).", first.response)
+        probe.fail(
+            "count_cap is not 2000", f"count_cap is {first.count_cap!r} (§3.1).", first.response
+        )
     if first.count > COUNT_CAP + 1:
         probe.fail(
             "count is not capped",
@@ -551,7 +576,9 @@ def _count_consistent(probe: _Probe, context: _Context, data: st.DataObject) -> 
     if first.count > COUNT_CAP:
         beyond = probe.page({"q": query.text, "limit": 1, "offset": COUNT_CAP})
         if not beyond.logs:
-            probe.fail("count says over 2000 logs match, but offset 2000 is empty", "", beyond.response)
+            probe.fail(
+                "count says over 2000 logs match, but offset 2000 is empty", "", beyond.response
+            )
         return
     every = probe.page({"q": query.text, "limit": first.count + 1})
     if len(every.logs) != first.count:
@@ -625,7 +652,9 @@ def _pages_concatenate(probe: _Probe, context: _Context, data: st.DataObject) ->
             f"q={query.text!r}, pages of {size} over the first {span} logs: {problem}.",
             page.response,
         )
-    past = [MAX_INT32] + ([total + data.draw(st.integers(0, 1000), label="beyond")] if exact else [])
+    past = [MAX_INT32] + (
+        [total + data.draw(st.integers(0, 1000), label="beyond")] if exact else []
+    )
     for offset in past:
         beyond = probe.page({"q": query.text, "offset": offset})
         if beyond.logs:
@@ -697,7 +726,9 @@ def _invalid_input_rejected(probe: _Probe, context: _Context, data: st.DataObjec
         probe.fail("A validation has an empty detail", where, response)
 
 
-def _expect_error(probe: _Probe, response: httpx.Response, status: int, message: str, what: str) -> None:
+def _expect_error(
+    probe: _Probe, response: httpx.Response, status: int, message: str, what: str
+) -> None:
     if response.status_code != status:
         probe.fail(f"{what} answered {response.status_code}, not {status}", "", response)
     body = probe.json_body(response, what)
@@ -733,7 +764,9 @@ def _auth_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> Non
     headers, params = _carried(probe.target.tokens["owner"], carrier)
     response = probe.send("GET", role=None, headers=headers, params=params)
     if response.status_code != 200:
-        probe.fail(f"The owner's token in the {carrier} got {response.status_code}, not 200", "", response)
+        probe.fail(
+            f"The owner's token in the {carrier} got {response.status_code}, not 200", "", response
+        )
     for method, path in (("GET", AUDIT_PATH), ("POST", TESTGENERATE_PATH)):
         response = probe.send(method, path, role=None, body={} if method == "POST" else None)
         _expect_error(probe, response, 401, SIGNED_OUT_MESSAGE, f"{method} {path} without a token")
@@ -769,7 +802,9 @@ _STATUS_MESSAGES = {
 def _roles_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> None:
     """Reference §1.1 step 2, §1.2, §6.3, §9 item 12: who may read and write, checked first."""
     others = sorted(context.roles & set(_ROLE_ANSWERS) - {"member"})
-    for role in ["member", data.draw(st.sampled_from(others), label="role")] if others else ["member"]:
+    for role in (
+        ["member", data.draw(st.sampled_from(others), label="role")] if others else ["member"]
+    ):
         _check_role(probe, role, data)
 
 
@@ -779,7 +814,9 @@ def _check_role(probe: _Probe, role: str, data: st.DataObject) -> None:
         response = probe.send("POST", TESTGENERATE_PATH, role=role, body={})
         status, what = write_status, f"testgenerate as {role!r}"
     else:
-        params = data.draw(st.sampled_from(({}, {"limit": "bogus"}, {"q": "foo:bar"})), label="params")
+        params = data.draw(
+            st.sampled_from(({}, {"limit": "bogus"}, {"q": "foo:bar"})), label="params"
+        )
         response = probe.send("GET", role=role, params=params)
         # Permissions come before parameters: a reader gets the 400, a member still the 403.
         status = 400 if params and read_status == 200 else read_status
@@ -793,7 +830,9 @@ def _check_role(probe: _Probe, role: str, data: st.DataObject) -> None:
     _expect_error(probe, response, status, message, what)
     body = response.json()
     if status == 403 and body.get("detail") != FORBIDDEN_DETAIL:
-        probe.fail(f"{what}: the 403 lacks Coder's detail", f"detail {body.get('detail')!r}.", response)
+        probe.fail(
+            f"{what}: the 403 lacks Coder's detail", f"detail {body.get('detail')!r}.", response
+        )
 
 
 def _check_read_scope(probe: _Probe, role: str, response: httpx.Response, what: str) -> None:
@@ -830,7 +869,11 @@ def _locator(body: Mapping[str, Any]) -> str:
 
 
 def _written_log_problems(
-    body: Mapping[str, Any], log: Mapping[str, Any], *, newest_before: int | None, caller_id: str | None
+    body: Mapping[str, Any],
+    log: Mapping[str, Any],
+    *,
+    newest_before: int | None,
+    caller_id: str | None,
 ) -> list[str]:
     """How the stored log differs from what testgenerate should have written (reference §5)."""
     expected: dict[str, Any] = {
@@ -846,7 +889,8 @@ def _written_log_problems(
     }
     if "resource_id" in body:
         expected["resource_id"] = body["resource_id"]
-    user = log.get("user") if isinstance(log.get("user"), dict) else {}
+    actor = log.get("user")
+    user: Mapping[str, Any] = actor if isinstance(actor, dict) else {}
     expected["resource_target"] = user.get("username")  # always the caller's username
     if expected["resource_type"] in _LOOKED_UP_TYPES:
         expected |= {"is_deleted": True, "resource_link": ""}
@@ -867,13 +911,19 @@ def _written_log_problems(
     return problems
 
 
-def _written_time_problems(body: Mapping[str, Any], log: Mapping[str, Any], newest_before: int | None) -> list[str]:
+def _written_time_problems(
+    body: Mapping[str, Any], log: Mapping[str, Any], newest_before: int | None
+) -> list[str]:
     written = parse_time(log.get("time"))
     given = parse_time(body.get("time"))
     if given is not None and body.get("time") != "0001-01-01T00:00:00Z":
-        return [] if written == given else [f"time is {log.get('time')!r}, expected {body['time']!r}"]
+        return (
+            [] if written == given else [f"time is {log.get('time')!r}, expected {body['time']!r}"]
+        )
     if written is None or (newest_before is not None and written < newest_before):
-        return [f"time is {log.get('time')!r}; without a time the log is written now, after every other"]
+        return [
+            f"time is {log.get('time')!r}; without a time the log is written now, after every other"
+        ]
     return []
 
 
@@ -897,7 +947,9 @@ def _testgenerate_read_your_writes(probe: _Probe, context: _Context, data: st.Da
     new = [log for log, fact in zip(after.logs, after.facts, strict=True) if fact.id not in before]
     if len(new) != 1:
         probe.fail(
-            "The log testgenerate wrote is not found" if not new else "testgenerate wrote several logs",
+            "The log testgenerate wrote is not found"
+            if not new
+            else "testgenerate wrote several logs",
             f"POST {json.dumps(body)[:300]} answered 204; then q={locator['q']!r} shows "
             f"{len(new)} new logs (expected 1, §5).",
             after.response,
@@ -929,7 +981,9 @@ def _response_shape(probe: _Probe, context: _Context, data: st.DataObject) -> No
         response = probe.send("GET", role="member")
     else:
         token = data.draw(_BOGUS_TOKENS, label="token") if kind == "unknown token" else None
-        response = probe.send("GET", role=None, headers={"Coder-Session-Token": token} if token else {})
+        response = probe.send(
+            "GET", role=None, headers={"Coder-Session-Token": token} if token else {}
+        )
     problem = _content_type_problem(response)
     if problem is not None:
         probe.fail("Wrong Content-Type", problem, response)
@@ -942,7 +996,7 @@ def _response_shape(probe: _Probe, context: _Context, data: st.DataObject) -> No
 
 def _response_time(probe: _Probe, context: _Context, data: st.DataObject) -> None:
     """Every answer within `max_seconds` (a budget the project sets, not a Coder rule)."""
-    params = data.draw(
+    params: dict[str, Any] = data.draw(
         st.one_of(
             search_queries(context.corpus, max_terms=2).map(lambda query: {"q": query.text}),
             invalid_search_queries().map(lambda case: dict(case.params)),
@@ -992,7 +1046,9 @@ class SemanticCheck:
         """A copy with some `options` changed; unknown option names are an error."""
         unknown = set(options) - set(self.options)
         if unknown:
-            raise ValueError(f"{self.name} has no option(s) {sorted(unknown)}; it has {sorted(self.options)}")
+            raise ValueError(
+                f"{self.name} has no option(s) {sorted(unknown)}; it has {sorted(self.options)}"
+            )
         return dataclasses.replace(self, options={**self.options, **options})
 
     def _missing(self, target: Target) -> str | None:
@@ -1002,7 +1058,9 @@ class SemanticCheck:
             return f"needs a token for role(s) {', '.join(map(repr, roles))}; the target provides: {provided}"
         return None
 
-    def run(self, target: Target, *, seed: int = 0, max_examples: int = DEFAULT_MAX_EXAMPLES) -> CheckOutcome:
+    def run(
+        self, target: Target, *, seed: int = 0, max_examples: int = DEFAULT_MAX_EXAMPLES
+    ) -> CheckOutcome:
         """Explore the property on `target`; never raises for what the server does.
 
         Args:
@@ -1033,7 +1091,9 @@ class SemanticCheck:
         context = _Context(corpus, frozenset(target.tokens), self.options)
         return self._explore(probe, context, seed, max_examples)
 
-    def _explore(self, probe: _Probe, context: _Context, seed: int, max_examples: int) -> CheckOutcome:
+    def _explore(
+        self, probe: _Probe, context: _Context, seed: int, max_examples: int
+    ) -> CheckOutcome:
         first_error: list[Exception] = []
         examples = 0
 
@@ -1060,7 +1120,7 @@ class SemanticCheck:
 
         try:
             explore()
-        except Exception as error:  # Hypothesis re-raises (or wraps) the example's error
+        except Exception as error:  # noqa: BLE001 - report, never crash
             return _failure(self.name, first_error[0] if first_error else error, examples, "")
         return CheckOutcome("passed", examples_run=examples)
 
@@ -1068,11 +1128,15 @@ class SemanticCheck:
 def _failure(check: str, error: BaseException, examples: int, during: str) -> CheckOutcome:
     if isinstance(error, ContractViolation):
         if error.check != check:
-            error = ContractViolation(check=check, title=error.title, message=error.message, request=error.request)
+            error = ContractViolation(
+                check=check, title=error.title, message=error.message, request=error.request
+            )
         return CheckOutcome("failed", violation=error, reason=error.title, examples_run=examples)
     if isinstance(error, _NoResponse):
         reason = f"no response from the server{' while ' + during if during else ''}: {error}"
-        violation = ContractViolation(check=check, title="No response from the server", message=reason)
+        violation = ContractViolation(
+            check=check, title="No response from the server", message=reason
+        )
         return CheckOutcome("failed", violation=violation, reason=reason, examples_run=examples)
     reason = (
         f"the check stopped on {type(error).__name__}: {error} "
@@ -1082,7 +1146,11 @@ def _failure(check: str, error: BaseException, examples: int, during: str) -> Ch
 
 
 def _check(
-    name: str, description: str, example: _Example, needs: tuple[str, ...] = ("owner",), **kwargs: Any
+    name: str,
+    description: str,
+    example: _Example,
+    needs: tuple[str, ...] = ("owner",),
+    **kwargs: Any,
 ) -> SemanticCheck:
     return SemanticCheck(name, description, needs, example, **kwargs)
 

@@ -304,9 +304,7 @@ def _unmet_build_reason(query: SearchQuery, value: str, log: LogFacts) -> str | 
         return None
     if log.resource_type == "workspace_build" and log.build_reason in (None, value):
         return None
-    return (
-        f"the log is {log.resource_type!r}/{log.action!r} with build_reason {log.build_reason!r}"
-    )
+    return f"the log is {log.resource_type!r}/{log.action!r} with build_reason {log.build_reason!r}"
 
 
 _UNMET: dict[str, Any] = {
@@ -381,7 +379,7 @@ def _uuid_text(draw: st.DrawFn, value: str) -> str:
 def _quotable(value: str | None) -> bool:
     # A value can be written in `q` unless it holds a double quote (no escaping exists) or
     # leading/trailing spaces (quotes keep them, but Coder's UI never sends such values).
-    return bool(value) and '"' not in value and value == value.strip()  # type: ignore[union-attr]
+    return value is not None and value != "" and '"' not in value and value == value.strip()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -414,8 +412,8 @@ _RANDOM_DATES = st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31))
 
 @st.composite
 def _uuid_term(draw: st.DrawFn, key: str, source: LogFacts | None) -> _Term:
-    known = getattr(source, key) if source is not None else None
-    value = known if _usable_uuid(known) else str(draw(st.uuids(version=4)))
+    known: str | None = getattr(source, key) if source is not None else None
+    value = known if known is not None and _usable_uuid(known) else str(draw(st.uuids(version=4)))
     text = draw(_uuid_text(value))
     return _Term(key, value, draw(_element(key, text)), keeps_anchor=value == known)
 
@@ -439,7 +437,9 @@ def _username_term(draw: st.DrawFn, corpus: Corpus, source: LogFacts | None) -> 
     known = source.username if source is not None else None
     findable = known is not None and corpus.usernames.get(known.lower()) == source.user_id  # type: ignore[union-attr]
     if me_possible and (not findable or draw(st.booleans())):
-        return _Term("username", "me", draw(_element("username", "me")), keeps_anchor=source is not None)
+        return _Term(
+            "username", "me", draw(_element("username", "me")), keeps_anchor=source is not None
+        )
     if findable:
         assert known is not None
         return _Term("username", known.lower(), draw(_element("username", known)))
@@ -466,15 +466,23 @@ def _date_term(draw: st.DrawFn, key: str, source: LogFacts | None) -> _Term:
 
 @st.composite
 def _organization_term(draw: st.DrawFn, corpus: Corpus, source: LogFacts | None) -> _Term:
-    known = source.organization_id if source is not None else None
-    if _usable_uuid(known):
-        assert known is not None
-        name = (source.organization_name or "").lower()  # type: ignore[union-attr]
-        if corpus.organizations.get(name) == known and draw(st.booleans()):
-            return _Term("organization", name, draw(_element("organization", name)), organization_id=known)
+    if (
+        source is not None
+        and source.organization_id is not None
+        and _usable_uuid(source.organization_id)
+    ):
+        known = source.organization_id
+        name = (source.organization_name or "").lower()
+        resolvable = corpus.organizations.get(name) == known
+        if resolvable and draw(st.booleans()):
+            return _Term(
+                "organization", name, draw(_element("organization", name)), organization_id=known
+            )
         text = draw(_uuid_text(known))
-        return _Term("organization", known, draw(_element("organization", text)), organization_id=known)
-    if corpus.organizations and draw(st.booleans()):
+        return _Term(
+            "organization", known, draw(_element("organization", text)), organization_id=known
+        )
+    if bool(corpus.organizations) and draw(st.booleans()):
         name = draw(st.sampled_from(sorted(corpus.organizations)))
         return _Term(
             "organization",
@@ -488,9 +496,7 @@ def _organization_term(draw: st.DrawFn, corpus: Corpus, source: LogFacts | None)
 
 
 @st.composite
-def _enum_term(
-    draw: st.DrawFn, key: str, allowed: tuple[str, ...], known: str | None
-) -> _Term:
+def _enum_term(draw: st.DrawFn, key: str, allowed: tuple[str, ...], known: str | None) -> _Term:
     value = known if known in allowed else draw(st.sampled_from(allowed))
     assert value is not None
     if key == "resource_type" and draw(st.booleans()):
@@ -567,7 +573,9 @@ def _search_query(draw: st.DrawFn, corpus: Corpus, min_terms: int, max_terms: in
     # ignored `action:` goes unnoticed next to a `resource_id:` that selects one log anyway).
     broad = [key for key in keys if key not in _NARROW_KEYS]
     at_least = min(min_terms, len(broad))
-    chosen = draw(st.lists(st.sampled_from(broad), unique=True, min_size=at_least, max_size=max_terms))
+    chosen = draw(
+        st.lists(st.sampled_from(broad), unique=True, min_size=at_least, max_size=max_terms)
+    )
     narrow = [key for key in keys if key in _NARROW_KEYS]
     if narrow and len(chosen) < max_terms and draw(st.integers(0, 3)) == 0:
         chosen.append(draw(st.sampled_from(narrow)))
@@ -776,8 +784,8 @@ def _duplicate(draw: st.DrawFn) -> _NearMiss:
     if draw(st.booleans()):
         # Free text and `resource_type:` are the same key (reference §2.3).
         first, second = draw(st.sampled_from(RESOURCE_TYPES)), draw(st.sampled_from(RESOURCE_TYPES))
-        elements = (draw(_random_case(first)), draw(_element("resource_type", second)))
-        return _NearMiss(elements, "resource_type", frozenset({"resource_type", "free text"}), reason)
+        pair = (draw(_random_case(first)), draw(_element("resource_type", second)))
+        return _NearMiss(pair, "resource_type", frozenset({"resource_type", "free text"}), reason)
     key = draw(st.sampled_from(SEARCH_KEYS))
     values = [draw(_term(key, Corpus(), None)).value for _ in range(2)]
     elements = tuple(draw(_element(key, value)) for value in values)
@@ -794,7 +802,9 @@ def _invalid_search_query(draw: st.DrawFn) -> InvalidInput:
             misses.append(miss)
             used |= miss.uses
     context = draw(
-        st.lists(st.sampled_from([k for k in SEARCH_KEYS if k not in used]), unique=True, max_size=2)
+        st.lists(
+            st.sampled_from([k for k in SEARCH_KEYS if k not in used]), unique=True, max_size=2
+        )
     )
     elements = [e for miss in misses for e in miss.elements]
     for key in context:

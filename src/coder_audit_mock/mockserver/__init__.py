@@ -24,6 +24,8 @@ from ._generate import (
     DEFAULT_TOKENS,
     generate_deployment,
 )
+from ._journal import JournalEntry, RequestJournal
+from ._middleware import FaultPlan, FaultRule
 from ._model import (
     AUDIT_ACTIONS,
     BUILD_REASONS,
@@ -35,41 +37,66 @@ from ._model import (
 )
 from ._pagination import Page, parse_pagination
 from ._render import format_time, render_log
+from ._scenario import (
+    ScenarioError,
+    add_log,
+    add_organization,
+    add_user,
+    export_scenario,
+    load_scenario,
+    read_scenario_file,
+    write_scenario_file,
+)
 from ._search import SearchFilter, parse_search_query
+from ._standalone import ServeOptions, build_app
 from ._store import COUNT_CAP, DEFAULT_LIMIT, AuditStore, Query
 
 __all__ = [
     "AUDIT_ACTIONS",
-    "AuditLog",
-    "AuditStore",
     "BUILD_REASONS",
     "BUILTIN_ROLES",
     "COUNT_CAP",
-    "CoderError",
     "DEFAULT_LIMIT",
     "DEFAULT_LOG_COUNT",
     "DEFAULT_MAX_BODY_BYTES",
     "DEFAULT_NOW_US",
     "DEFAULT_SEED",
     "DEFAULT_TOKENS",
+    "NIL_UUID",
+    "RESOURCE_TYPES",
+    "AuditLog",
+    "AuditStore",
+    "CoderError",
     "Deployment",
+    "FaultPlan",
+    "FaultRule",
     "InvalidPagination",
     "InvalidSearchQuery",
+    "JournalEntry",
     "MockServer",
     "MockServerError",
     "MockSettings",
-    "NIL_UUID",
     "Page",
     "Query",
-    "RESOURCE_TYPES",
+    "RequestJournal",
+    "ScenarioError",
     "SearchFilter",
+    "ServeOptions",
     "Validation",
+    "add_log",
+    "add_organization",
+    "add_user",
+    "build_app",
     "create_app",
     "create_app_for",
+    "export_scenario",
     "format_time",
     "generate_deployment",
+    "load_scenario",
     "openapi_document",
     "parse_pagination",
     "parse_search_query",
+    "read_scenario_file",
     "render_log",
+    "write_scenario_file",
 ]

@@ -275,7 +275,13 @@ def create_app(
 
 
 def create_app_for(server: MockServer) -> Starlette:
-    """Wrap an existing `MockServer` in the ASGI app (for callers that build the server first)."""
+    """Wrap an existing `MockServer` in the ASGI app (for callers that build the server first).
+
+    Example:
+        >>> server = MockServer(MockSettings(log_count=3))
+        >>> create_app_for(server).state.mock is server
+        True
+    """
 
     async def openapi(request: Request) -> Response:
         from ._document import openapi_document

@@ -261,6 +261,12 @@ class AuditLog:
 
     `description`, `resource_link`, `is_deleted`, `organization` and `user` are not stored:
     Coder derives them when it answers (reference §4.5-§4.7), and so does the mock.
+
+    Example:
+        >>> log = AuditLog(uuid.UUID(int=1), 0, None, NIL_UUID, "", "curl/8", "user",
+        ...                uuid.UUID(int=2), "alice", "create", {}, 201, {})
+        >>> (log.action, log.request_id == NIL_UUID)
+        ('create', True)
     """
 
     id: uuid.UUID
@@ -286,7 +292,13 @@ BUILTIN_ROLES: tuple[str, ...] = ("owner", "auditor", "org-admin", "org-auditor"
 
 @dataclasses.dataclass(slots=True)
 class Deployment:
-    """Everything the fake Coder deployment holds. Audit logs may be in any order here."""
+    """Everything the fake Coder deployment holds. Audit logs may be in any order here.
+
+    Example:
+        >>> deployment = Deployment()
+        >>> (deployment.logs, deployment.role_users)
+        ([], {})
+    """
 
     organizations: dict[uuid.UUID, Organization] = dataclasses.field(default_factory=dict)
     users: dict[uuid.UUID, User] = dataclasses.field(default_factory=dict)

@@ -71,6 +71,10 @@ class Query:
 
     `user_ids` is the set of actor ids the username/email/`me` filters allow (None = any);
     `organizations` is the caller's read scope (None = every log, reference §3.1).
+
+    Example:
+        >>> Query(SearchFilter(action="create")).user_ids is None
+        True
     """
 
     filter: SearchFilter

@@ -1,0 +1,123 @@
+"""Contract tests of Coder's audit-log API, for the mock or any server (a real Coder included).
+
+Run them from the command line (`coder-audit-mock check [--url URL]`), from pytest
+(`pytest --pyargs coder_audit_mock.contracts.suite`), or build your own from the parts:
+
+```
+open_target(url=None, token=...)   the server: an in-process mock, or any origin by URL
+read_document / load_schema        the API document (the project's own, or Coder's Swagger
+                                   with the WAIVERS of its known differences) as a
+                                   Schemathesis schema bound to the target
+run_contract -> ContractReport     every Schemathesis check over every phase, then the
+                                   SEMANTIC_CHECKS; render_report / write_junit_xml
+checks, strategies                 the named semantic checks and the Hypothesis strategies
+```
+
+The base install (server only) can import this package's errors and waivers; everything else
+needs the extra: `pip install 'coder-audit-mock[contracts]'`.
+
+Example:
+    >>> from coder_audit_mock.contracts import open_target, run_contract
+    >>> with open_target() as target:  # doctest: +SKIP
+    ...     run_contract(target, seed=0, profile="quick").passed
+    True
+"""
+
+from ._errors import ContractError, ContractViolation
+from ._waivers import (
+    CODER_DOCUMENTS,
+    WAIVERS,
+    DocumentKind,
+    Exchange,
+    Waiver,
+    WaiverLedger,
+    applicable_waivers,
+)
+
+try:
+    from ._report import render_failure, render_report, write_junit_xml
+    from ._runner import (
+        PROFILES,
+        AppliedWaiver,
+        CheckTally,
+        ContractFailure,
+        ContractReport,
+        Profile,
+        SemanticResult,
+        UnusableTarget,
+        probe_target,
+        run_contract,
+    )
+    from ._schema import ContractDocument, detect_kind, load_schema, read_document
+    from ._target import Target, open_target
+    from .checks import DEFAULT_MAX_EXAMPLES, SEMANTIC_CHECKS, CheckOutcome, SemanticCheck, harvest_corpus
+    from .strategies import (
+        SEARCH_KEYS,
+        Corpus,
+        InvalidInput,
+        LogFacts,
+        SearchQuery,
+        invalid_pagination,
+        invalid_search_queries,
+        parse_time,
+        search_queries,
+        testgenerate_bodies,
+    )
+except ModuleNotFoundError as _missing:
+    # The server-only install: `coder-audit-mock --help` imports this package to list `check`.
+    if _missing.name not in {"httpx", "hypothesis", "schemathesis"}:
+        raise
+    _MISSING_EXTRA = _missing
+
+    def __getattr__(name: str) -> object:
+        raise ImportError(
+            f"coder_audit_mock.contracts.{name} needs the contracts extra: "
+            "pip install 'coder-audit-mock[contracts]'"
+        ) from _MISSING_EXTRA
+
+
+__all__ = [
+    "AppliedWaiver",
+    "CODER_DOCUMENTS",
+    "CheckOutcome",
+    "CheckTally",
+    "ContractDocument",
+    "ContractError",
+    "ContractFailure",
+    "ContractReport",
+    "ContractViolation",
+    "Corpus",
+    "DEFAULT_MAX_EXAMPLES",
+    "DocumentKind",
+    "Exchange",
+    "InvalidInput",
+    "LogFacts",
+    "PROFILES",
+    "Profile",
+    "SEARCH_KEYS",
+    "SEMANTIC_CHECKS",
+    "SearchQuery",
+    "SemanticCheck",
+    "SemanticResult",
+    "Target",
+    "UnusableTarget",
+    "WAIVERS",
+    "Waiver",
+    "WaiverLedger",
+    "applicable_waivers",
+    "detect_kind",
+    "harvest_corpus",
+    "invalid_pagination",
+    "invalid_search_queries",
+    "load_schema",
+    "open_target",
+    "parse_time",
+    "probe_target",
+    "read_document",
+    "render_failure",
+    "render_report",
+    "run_contract",
+    "search_queries",
+    "testgenerate_bodies",
+    "write_junit_xml",
+]
