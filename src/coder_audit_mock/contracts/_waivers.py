@@ -243,9 +243,11 @@ def _replace_property(
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    # JSON Schema ignores the siblings of a `$ref`, so a reference is wrapped in `allOf` first.
-    wrapped = {"allOf": [schema]} if "$ref" in schema else dict(schema)
-    return {**wrapped, NULLABLE: True}
+    # Schemathesis keeps `x-nullable` beside a `$ref`; in a request an `enum` must list null too.
+    nullable = {**schema, NULLABLE: True}
+    if isinstance(schema.get("enum"), list) and None not in schema["enum"]:
+        nullable["enum"] = [*schema["enum"], None]
+    return nullable
 
 
 # -- the document waivers ---------------------------------------------------------------------
@@ -409,12 +411,23 @@ def _testgenerate_enums(document: dict[str, Any]) -> bool:
     # enums equal EARLY's database enums, so there is nothing to widen there.
     changed = False
     for name, definition in (("action", "AuditAction"), ("resource_type", "ResourceType")):
-        if _definition(document, f"codersdk.{definition}") is not None:
-            reference = {"$ref": f"#/definitions/codersdk.{definition}"}
-            changed |= _replace_property(document, _REQUEST, name, reference)
+        values = (_definition(document, f"codersdk.{definition}") or {}).get("enum")
+        if isinstance(values, list):
+            schema = {"type": "string", "enum": list(values)}
+            changed |= _replace_property(document, _REQUEST, name, schema)
     build_reason = _property(document, _REQUEST, "build_reason")
     if build_reason is not None and build_reason != {"type": "string"}:
         changed |= _replace_property(document, _REQUEST, "build_reason", {"type": "string"})
+    return changed
+
+
+def _testgenerate_empty_defaults(document: dict[str, Any]) -> bool:
+    changed = False
+    for name in ("action", "resource_type"):
+        schema = _property(document, _REQUEST, name)
+        if schema is not None and isinstance(schema.get("enum"), list) and "" not in schema["enum"]:
+            schema["enum"].append("")
+            changed = True
     return changed
 
 
@@ -605,10 +618,19 @@ _REGISTER = (
         "accepted and ignored",
         reference="§1.2, §5",
         reason="the inline enums are stale hints that the server never enforces",
-        applied_by="action refers to codersdk.AuditAction, resource_type to "
-        "codersdk.ResourceType, build_reason becomes any string",
+        applied_by="action gets the 13 values of codersdk.AuditAction, resource_type the 35 "
+        "of codersdk.ResourceType, build_reason becomes any string",
         applies_to=frozenset({DocumentKind.CODER_NEWEST}),
         edit=_testgenerate_enums,
+    ),
+    Waiver(
+        id="testgenerate-empty-means-default",
+        swagger_says='testgenerate\'s action and resource_type are enum values, "" is none',
+        server_does='"" means the default: action `write`, resource_type `user`',
+        reference="§5",
+        reason="the handler replaces Go's zero value with the default before the insert",
+        applied_by='"" is added to both enums',
+        edit=_testgenerate_empty_defaults,
     ),
     Waiver(
         id="additional-fields-any-json",
@@ -626,7 +648,8 @@ _REGISTER = (
         server_does="a JSON null leaves a field (or the whole body) unset, so defaults apply",
         reference="§1.2 step 2, §5",
         reason="Go's encoding/json ignores null for non-pointer fields",
-        applied_by="the body and each of its fields get x-nullable: true",
+        applied_by="the body and each of its fields get x-nullable: true (and null joins "
+        "their enums)",
         edit=_testgenerate_nulls,
     ),
     Waiver(
