@@ -90,7 +90,7 @@ def measure_throughput(
         }
         for server in servers.values():
             _load(load, server, plan, plan.warmup_seconds)
-        rounds: list[dict[str, LoadResult]] = []
+        rounds: list[dict[str, Measured]] = []
         for number in range(plan.rounds):
             order = list(servers) if number % 2 == 0 else list(reversed(servers))
             rounds.append({name: _load(load, servers[name], plan, plan.seconds) for name in order})
@@ -126,8 +126,20 @@ def _start_servers(
     return servers
 
 
-def _load(load: LoadGenerator, server: RunningServer, plan: LoadPlan, seconds: float) -> LoadResult:
-    return load.run(
+@dataclasses.dataclass(frozen=True)
+class Measured:
+    """One load run on one server, and the server's CPU time per answered request."""
+
+    load: LoadResult
+    cpu_us_per_request: float
+
+    def as_json(self) -> dict[str, float]:
+        return {**self.load.as_json(), "server_cpu_us_per_request": self.cpu_us_per_request}
+
+
+def _load(load: LoadGenerator, server: RunningServer, plan: LoadPlan, seconds: float) -> Measured:
+    cpu_before = server.cpu_seconds()
+    result = load.run(
         server.port,
         AUDIT_TARGET,
         TOKEN,
@@ -135,11 +147,17 @@ def _load(load: LoadGenerator, server: RunningServer, plan: LoadPlan, seconds: f
         seconds=seconds,
         max_requests=plan.max_requests,
     )
+    cpu = server.cpu_seconds() - cpu_before
+    return Measured(result, round(cpu / max(1, result.requests) * 1e6, 1))
 
 
-def _summary(name: str, rounds: Sequence[Mapping[str, LoadResult]]) -> dict[str, float]:
-    mine = [one[name] for one in rounds]
-    ratios = [one[name].requests_per_second / one["bare"].requests_per_second for one in rounds]
+def _summary(name: str, rounds: Sequence[Mapping[str, Measured]]) -> dict[str, Any]:
+    mine = [one[name].load for one in rounds]
+    ratios = [
+        one[name].load.requests_per_second / one["bare"].load.requests_per_second for one in rounds
+    ]
+    cpu = statistics.median(one[name].cpu_us_per_request for one in rounds)
+    bare_cpu = statistics.median(one["bare"].cpu_us_per_request for one in rounds)
     return {
         "requests_per_second": round(statistics.median(r.requests_per_second for r in mine), 1),
         "p50_ms": round(statistics.median(r.p50_ms for r in mine), 3),
@@ -147,6 +165,9 @@ def _summary(name: str, rounds: Sequence[Mapping[str, LoadResult]]) -> dict[str,
         "errors": sum(r.errors for r in mine),
         "ratio_to_bare": round(statistics.median(ratios), 3),
         "ratio_to_bare_per_round": [round(ratio, 3) for ratio in ratios],
+        "server_cpu_us_per_request": cpu,
+        # bare CPU / this app's CPU per request: the throughput ratio if both were CPU-bound.
+        "cpu_ratio_to_bare": round(bare_cpu / cpu, 3) if cpu else 0.0,
     }
 
 

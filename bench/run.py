@@ -53,6 +53,7 @@ class Plan:
     http_log_count: int = 100_000
     startup_log_count: int = 100_000
     max_requests: int = 500_000  # per load run; far above what one Python worker answers
+    contract_max_examples: int | None = None  # None: the runner's "quick" profile
 
     @classmethod
     def full(cls) -> Plan:
@@ -74,6 +75,7 @@ class Plan:
             sizes=(10_000, 100_000),
             query_runs=40,
             startup_runs=1,
+            contract_max_examples=3,
         )
 
 
@@ -155,15 +157,6 @@ def _load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def measure_contracts() -> dict[str, Any]:
-    """Contract test cases per second, in-process and over HTTP, if the runner exists."""
-    try:
-        from coder_audit_mock.contracts._runner import run_contract  # noqa: F401
-    except ImportError as error:
-        return {"status": "missing", "detail": f"coder_audit_mock.contracts._runner: {error}"}
-    return {"status": "not measured", "detail": "run_contract exists; see bench/README.md"}
-
-
 # -- targets ---------------------------------------------------------------------------------------
 
 
@@ -220,6 +213,19 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]
     return lines
 
 
+_THROUGHPUT_COLUMNS = (
+    "app",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "ratio to bare",
+    "server CPU µs/req",
+    "CPU ratio",
+    "body bytes",
+    "errors",
+)
+
+
 def _throughput_lines(throughput: dict[str, Any]) -> list[str]:
     plan = throughput["plan"]
     apps = throughput["apps"]
@@ -235,6 +241,8 @@ def _throughput_lines(throughput: dict[str, Any]) -> list[str]:
             f"{app['p50_ms']:.2f}",
             f"{app['p99_ms']:.2f}",
             f"{app['ratio_to_bare']:.2f}",
+            f"{app['server_cpu_us_per_request']:.0f}",
+            f"{app['cpu_ratio_to_bare']:.2f}",
             throughput["body_bytes"][name],
             app["errors"],
         ]
@@ -248,9 +256,7 @@ def _throughput_lines(throughput: dict[str, Any]) -> list[str]:
     return [
         heading,
         "",
-        *_table(
-            ["app", "req/s", "p50 ms", "p99 ms", "ratio to bare", "body bytes", "errors"], rows
-        ),
+        *_table(_THROUGHPUT_COLUMNS, rows),
     ]
 
 
@@ -301,6 +307,26 @@ def _startup_lines(startup: dict[str, Any]) -> list[str]:
     ]
 
 
+def _contract_lines(contracts: dict[str, Any]) -> list[str]:
+    if contracts["status"] != "measured":
+        return [f"### Contract tests: {contracts['status']} ({contracts['detail']})"]
+    examples = contracts["max_examples"] or "profile default"
+    rows = [
+        [transport, kind, run["cases"], run["seconds"], run["cases_per_second"], run["failures"]]
+        for transport, kinds in contracts["runs"].items()
+        for kind, run in kinds.items()
+    ]
+    heading = (
+        f"### Contract tests (run_contract, profile {contracts['profile']}, seed "
+        f"{contracts['seed']}, max_examples {examples})"
+    )
+    return [
+        heading,
+        "",
+        *_table(["transport", "run", "cases", "seconds", "cases/s", "failures"], rows),
+    ]
+
+
 def markdown(results: dict[str, Any]) -> str:
     """The human-readable report printed at the end of a run."""
     machine = results["machine"]
@@ -330,7 +356,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         *_startup_lines(results["startup"]),
         "",
-        f"### Contract tests: {contracts['status']} ({contracts['detail']})",
+        *_contract_lines(contracts),
         "",
         "### Targets",
         "",
@@ -366,6 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     env = _importable_env()
     # Imported only now: they need `coder_audit_mock`, which _importable_env may have just found.
+    from _contracts import measure_contracts
     from _http_bench import LoadPlan, measure_startup, measure_throughput
     from _load import LoadGenerator
     from _queries import measure_size
@@ -398,7 +425,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         for size in plan.sizes
     ]
-    results["contracts"] = _step("contract speed", measure_contracts)
+    results["contracts"] = _step(
+        "contract speed", lambda: measure_contracts(env, plan.contract_max_examples)
+    )
     results["machine"]["load_average_at_end"] = _load_average()
     results["targets"] = [dataclasses.asdict(verdict) for verdict in judge(results)]
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -239,6 +239,14 @@ def _add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"number of audit logs, 0 to {MAX_LOGS} (default: %(default)s)",
     )
     parser.add_argument(
+        "--max-logs",
+        type=_max_logs,
+        default=None,
+        metavar="N",
+        help="store at most N audit logs: testgenerate beyond them answers 507 and stores "
+        "nothing, so that memory stays bounded (default: no limit, as in Coder)",
+    )
+    parser.add_argument(
         "--now",
         type=_now,
         default=None,
@@ -296,6 +304,11 @@ def _seed(text: str) -> int:
 
 def _log_count(text: str) -> int:
     return _bounded_int(text, "log count", 0, MAX_LOGS)
+
+
+def _max_logs(text: str) -> int:
+    # 0 is allowed: a server whose data testgenerate must never change.
+    return _bounded_int(text, "max logs", 0, None)
 
 
 def _now(text: str) -> dt.datetime:
@@ -690,6 +703,7 @@ def _mock_server(
         log_count=args.log_count,
         now_us=(now - _EPOCH) // dt.timedelta(microseconds=1),
         tokens=tokens,
+        max_logs=args.max_logs,
     )
     server = MockServer(settings)
     if args.scenario:

@@ -47,7 +47,7 @@ from .broken_servers import (
 
 SEED = 0
 EXAMPLES = DEFAULT_MAX_EXAMPLES
-RESPONSE_TIME_LIMIT = 0.25  # below the zoo's slow server, far above the mock's answers
+RESPONSE_TIME_LIMIT = 1.0  # below the zoo's slow server, far above the mock's answers (even loaded)
 AUDIT = "/api/v2/audit"
 OWNER = {"Coder-Session-Token": DEFAULT_TOKENS["owner"]}
 
@@ -101,7 +101,7 @@ def test_every_broken_server_names_known_checks_and_every_check_catches_one() ->
 def test_broken_server_is_caught_by_exactly_the_documented_checks(server: str) -> None:
     """The whole matrix: no undocumented check fails either (keeps the docs table exact)."""
     if server == "slow_response":
-        pytest.skip("every request takes 0.4 s; only response_time looks at time")
+        pytest.skip(f"every request takes {SLOW_SECONDS} s; only response_time looks at time")
     failed = set()
     for name in SEMANTIC_CHECKS:
         with open_target(app=ZOO[server].build()) as target:

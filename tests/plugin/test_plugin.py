@@ -7,13 +7,17 @@ project. Sub-runs are in-process (fast) except where a fresh interpreter is the 
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import threading
 import urllib.parse
+from typing import Any
 
 import pytest
 
-from coder_audit_mock.fixtures import LiveServer
+from coder_audit_mock.fixtures import JournalAssertions, LiveServer, LiveServerError
 from coder_audit_mock.mockserver import DEFAULT_LOG_COUNT, DEFAULT_TOKENS, MockSettings
+from coder_audit_mock.mockserver._journal import JournalEntry, RequestJournal
 
 HEADER_DEFAULT = "coder-audit: seed=0 target=in-process mock"
 
@@ -52,6 +56,8 @@ def test_client_per_role_and_tokens(pytester: pytest.Pytester) -> None:
         f"""
         import pytest
 
+        pytestmark = pytest.mark.coder_audit(count=200)  # enough logs for every organization
+
         @pytest.mark.parametrize("role, status", [
             ("owner", 200), ("auditor", 200), ("org-admin", 200), ("org-auditor", 200),
             ("member", 403), ("expired", 401), ("suspended", 401), (None, 401),
@@ -61,7 +67,7 @@ def test_client_per_role_and_tokens(pytester: pytest.Pytester) -> None:
 
         def test_org_admin_sees_fewer_logs(coder_audit_client_for):
             count = coder_audit_client_for("org-admin").get("/api/v2/audit").json()["count"]
-            assert 0 < count < {DEFAULT_LOG_COUNT}
+            assert 0 < count < 200
 
         def test_unknown_role(coder_audit_client_for):
             with pytest.raises(ValueError, match="unknown role 'admin': expected one of owner, "):
@@ -201,6 +207,26 @@ def test_marker_misuse_names_the_problem(pytester: pytest.Pytester) -> None:
 
 
 # -- options, ini keys, environment, report header -----------------------------------------
+
+
+def test_overriding_the_seed_fixture_reaches_every_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def coder_audit_seed():
+            return 11
+        """
+    )
+    result = run(
+        pytester,
+        """
+        def test_seed(coder_audit_settings, coder_audit_server, coder_audit_schema):
+            assert coder_audit_settings.seed == coder_audit_server.settings.seed == 11
+        """,
+    )
+    result.assert_outcomes(passed=1)
 
 
 def test_report_header_states_default_seed_and_target(pytester: pytest.Pytester) -> None:
@@ -383,6 +409,27 @@ def test_live_server_is_shared_reset_per_test_and_stopped_after_the_session(
             socket.create_connection(("127.0.0.1", port), timeout=5).close()
 
 
+async def starts_in_a_second(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An ASGI app whose lifespan start-up takes a second (it serves nothing else)."""
+    if scope["type"] == "lifespan":
+        await receive()
+        await asyncio.sleep(1)
+        await send({"type": "lifespan.startup.complete"})
+        await receive()
+        await send({"type": "lifespan.shutdown.complete"})
+
+
+def test_live_server_start_is_bounded_and_stop_is_safe(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = LiveServer(MockSettings(log_count=0), ready_timeout=0.2)
+    monkeypatch.setattr(server, "app", starts_in_a_second)
+    with pytest.raises(LiveServerError, match="did not accept connections within 0.2 s"):
+        server.start()
+    assert not server.running
+    with pytest.raises(LiveServerError, match="not running: call start()"):
+        server.url  # noqa: B018 - reading it is the test
+    server.stop()  # again: nothing left to stop
+
+
 # -- arranging data and the journal ---------------------------------------------------------
 
 
@@ -451,6 +498,17 @@ def test_journal_verifies_what_the_client_sent(pytester: pytest.Pytester) -> Non
             "E*  GET /api/v2/audit?q=action:login -> 200 (owner)",
         ]
     )
+
+
+def test_journal_assertions_wait_for_late_entries_only_when_told() -> None:
+    journal = RequestJournal()
+    late = JournalEntry("GET", "/api/v2/audit", {}, "owner", 200, 1.0)
+    with pytest.raises(AssertionError, match="the mock received no requests"):
+        JournalAssertions(journal).assert_called(times=1)  # no waiting by default
+    threading.Timer(0.05, journal.record, [late]).start()
+    assert JournalAssertions(journal, settle_seconds=5).assert_called(times=1) == [late]
+    with pytest.raises(ValueError, match="times must be 0 or more, got -1"):
+        JournalAssertions(journal).assert_called(times=-1)
 
 
 def test_data_and_journal_follow_the_live_server(pytester: pytest.Pytester) -> None:

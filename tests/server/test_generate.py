@@ -543,3 +543,10 @@ def test_generation_speed(log_count: int, budget_s: float) -> None:
     started = time.process_time()
     generate_deployment(log_count=log_count)
     assert time.process_time() - started < budget_s
+
+
+@pytest.mark.parametrize("seed", [42, 46, *range(0, 200, 7)])
+def test_every_seed_generates_a_deployment(seed: int) -> None:
+    # seeds 42 and 46 once drew no login conversion and raised "no audit events"
+    deployment = generate_deployment(seed=seed, log_count=30)
+    assert len(deployment.logs) == 30

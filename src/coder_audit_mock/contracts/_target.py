@@ -8,6 +8,7 @@ rooted at the server (in-process: Starlette's `TestClient` over the ASGI app; li
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -86,7 +87,10 @@ def open_target(
         with httpx.Client(base_url=origin, timeout=timeout) as client:
             yield Target(client, {**known, **(tokens or {})}, origin)
         return
-    from starlette.testclient import TestClient
+    with warnings.catch_warnings():
+        # Starlette 1.x asks for httpx2 when TestClient is imported with httpx; both work.
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        from starlette.testclient import TestClient
 
     from ..mockserver import DEFAULT_TOKENS, create_app
 

@@ -431,6 +431,19 @@ def _testgenerate_empty_defaults(document: dict[str, Any]) -> bool:
     return changed
 
 
+_FIELD_FORMATS = {"time": "date-time", "resource_id": "uuid"}
+
+
+def _testgenerate_formats(document: dict[str, Any]) -> bool:
+    changed = False
+    for name, wire_format in _FIELD_FORMATS.items():
+        schema = _property(document, _REQUEST, name)
+        if schema is not None and schema.get("type") == "string" and "format" not in schema:
+            schema["format"] = wire_format
+            changed = True
+    return changed
+
+
 def _additional_fields_any(document: dict[str, Any]) -> bool:
     current = _property(document, _REQUEST, "additional_fields")
     if current is None or current == {}:
@@ -641,6 +654,17 @@ _REGISTER = (
         applied_by="additional_fields accepts any JSON value",
         applies_to=frozenset({DocumentKind.CODER_NEWEST}),
         edit=_additional_fields_any,
+    ),
+    Waiver(
+        id="testgenerate-field-formats",
+        swagger_says="testgenerate's time and resource_id are any string",
+        server_does="time must be RFC 3339 and resource_id a uuid; others get 400 "
+        '"Request body must be valid JSON."',
+        reference="§1.2 step 2, §5",
+        reason="the Go fields are time.Time and uuid.UUID, which decode only those forms",
+        applied_by="time gets format date-time, resource_id format uuid",
+        applies_to=frozenset({DocumentKind.CODER_EARLY}),
+        edit=_testgenerate_formats,
     ),
     Waiver(
         id="testgenerate-null-fields",

@@ -55,6 +55,8 @@ from ..mockserver import AUDIT_ACTIONS, DEFAULT_TOKENS, RESOURCE_TYPES
 from ._errors import ContractViolation
 from ._target import Target
 from .strategies import (
+    INVALID_PAGINATION_MESSAGE,
+    INVALID_SEARCH_MESSAGE,
     NIL,
     Corpus,
     LogFacts,
@@ -70,6 +72,7 @@ __all__ = [
     "DEFAULT_MAX_EXAMPLES",
     "SEMANTIC_CHECKS",
     "CheckOutcome",
+    "OutcomeStatus",
     "SemanticCheck",
     "harvest_corpus",
 ]
@@ -101,7 +104,7 @@ TESTGENERATE_DIFF = {"foo": {"old": "bar", "new": "baz", "secret": False}}
 # so the log is deleted and unlinked.
 _LOOKED_UP_TYPES = frozenset({"user", "template", "workspace"})
 
-Status = Literal["passed", "failed", "skipped"]
+OutcomeStatus = Literal["passed", "failed", "skipped"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -111,7 +114,7 @@ class CheckOutcome:
     Attributes:
         status: "passed", "failed" or "skipped".
         violation: for "failed", the first violation found (its `request` is a curl command).
-        reason: why it was skipped or could not finish; for a pass, what was not covered.
+        reason: why it failed or was skipped; for a pass, which wanted roles it could not check.
         examples_run: how many Hypothesis examples were executed.
 
     Example:
@@ -119,7 +122,7 @@ class CheckOutcome:
         'skipped'
     """
 
-    status: Status
+    status: OutcomeStatus
     violation: ContractViolation | None = None
     reason: str = ""
     examples_run: int = 0
@@ -247,6 +250,8 @@ class _Probe:
         if request.content:
             parts += ["--data-raw", request.content.decode("utf-8", "replace")]
         command = " ".join(shlex.quote(part) for part in parts)
+        # Tokens only sit in parts shlex had to single-quote (a header with a space, a URL
+        # with "?"), so closing the quote around a "${VARIABLE}" keeps the command valid.
         for role, token in self.target.tokens.items():
             if token not in DEFAULT_TOKENS.values():
                 variable = (
@@ -671,16 +676,9 @@ def _newest_first(probe: _Probe, context: _Context, data: st.DataObject) -> None
     limit = data.draw(st.integers(2, 50), label="limit")
     offset = data.draw(st.integers(0, 60), label="offset")
     page = probe.page({"q": query.text, "limit": limit, "offset": offset})
-    times = [fact.time_us for fact in page.facts]
-    if None in times:
-        position = times.index(None)
-        probe.fail(
-            "A log's time is unreadable, so the order cannot be checked",
-            f"log #{position} has time {page.logs[position].get('time')!r}, not RFC 3339.",
-            page.response,
-        )
+    times = _times(probe, page)
     for position in range(len(times) - 1):
-        if times[position] < times[position + 1]:  # type: ignore[operator]
+        if times[position] < times[position + 1]:
             probe.fail(
                 "Logs are not newest first",
                 f"q={query.text!r}: log #{position + 1} is newer than log #{position} (§3.1).",
@@ -688,14 +686,29 @@ def _newest_first(probe: _Probe, context: _Context, data: st.DataObject) -> None
             )
     if len(times) == limit:
         following = probe.page({"q": query.text, "limit": 1, "offset": offset + limit})
-        later = [fact.time_us for fact in following.facts]
-        if later and later[0] is not None and later[0] > times[-1]:  # type: ignore[operator]
+        later = _times(probe, following)
+        if later and later[0] > times[-1]:
             probe.fail(
                 "The next page starts with a newer log",
                 f"q={query.text!r}: offset {offset + limit} is newer than the last log of "
                 f"limit={limit} offset={offset} (§3.1).",
                 following.response,
             )
+
+
+def _times(probe: _Probe, page: _Page) -> list[int]:
+    """The page's log times, or a violation if one is unreadable (no order to check then)."""
+    times: list[int] = []
+    for position, fact in enumerate(page.facts):
+        if fact.time_us is None:
+            probe.fail(
+                "A log's time is unreadable, so the order cannot be checked",
+                f"log #{position} is {json.dumps(page.logs[position])[:300]}; its time is not "
+                "RFC 3339 (§4.5).",
+                page.response,
+            )
+        times.append(fact.time_us)
+    return times
 
 
 def _invalid_input_rejected(probe: _Probe, context: _Context, data: st.DataObject) -> None:
@@ -791,62 +804,59 @@ _ROLE_ANSWERS: dict[str, tuple[int, int]] = {
     "expired": (401, 401),
     "suspended": (401, 401),
 }
-_STATUS_MESSAGES = {
-    403: FORBIDDEN_MESSAGE,
-    500: INTERNAL_ERROR_MESSAGE,
-    400: "",
-    401: SIGNED_OUT_MESSAGE,
-}
+_STATUS_MESSAGES = {403: FORBIDDEN_MESSAGE, 500: INTERNAL_ERROR_MESSAGE, 401: SIGNED_OUT_MESSAGE}
+# GET parameters for a role's read, with the message of the 400 a reader gets for them.
+_ROLE_READS: tuple[tuple[dict[str, str], str], ...] = (
+    ({}, ""),
+    ({"limit": "bogus"}, INVALID_PAGINATION_MESSAGE),
+    ({"q": "foo:bar"}, INVALID_SEARCH_MESSAGE),
+)
 
 
 def _roles_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> None:
-    """Reference §1.1 step 2, §1.2, §6.3, §9 item 12: who may read and write, checked first."""
-    others = sorted(context.roles & set(_ROLE_ANSWERS) - {"member"})
-    for role in (
-        ["member", data.draw(st.sampled_from(others), label="role")] if others else ["member"]
-    ):
-        _check_role(probe, role, data)
+    """Reference §1.1 step 2, §1.2, §6.3, §9 item 12: who may read and write, checked first.
 
-
-def _check_role(probe: _Probe, role: str, data: st.DataObject) -> None:
-    read_status, write_status = _ROLE_ANSWERS[role]
-    if data.draw(st.booleans(), label="testgenerate"):
-        response = probe.send("POST", TESTGENERATE_PATH, role=role, body={})
-        status, what = write_status, f"testgenerate as {role!r}"
-    else:
-        params = data.draw(
-            st.sampled_from(({}, {"limit": "bogus"}, {"q": "foo:bar"})), label="params"
-        )
-        response = probe.send("GET", role=role, params=params)
-        # Permissions come before parameters: a reader gets the 400, a member still the 403.
-        status = 400 if params and read_status == 200 else read_status
+    Every example tries every role the target has a token for: readers read a page (and
+    organization readers must see only their organizations), then each role makes one drawn
+    request: a testgenerate, or a read with good or bad parameters.
+    """
+    for role in sorted(context.roles & set(_ROLE_ANSWERS)):
+        read_status, write_status = _ROLE_ANSWERS[role]
+        if read_status == 200:
+            _check_read_scope(probe, role, probe.page({}, role=role))
+        if data.draw(st.booleans(), label=f"{role} writes"):
+            response = probe.send("POST", TESTGENERATE_PATH, role=role, body={})
+            _expect_refusal(probe, role, response, write_status, f"testgenerate as {role!r}")
+            continue
+        params, bad_request_message = data.draw(st.sampled_from(_ROLE_READS), label="params")
         what = f"GET /api/v2/audit as {role!r} with {params!r}"
-    message = _STATUS_MESSAGES.get(status, "")
-    if role == "suspended":
-        message = INACTIVE_USER_MESSAGE_PREFIX
-    if status == 200:
-        _check_read_scope(probe, role, response, what)
-        return
+        response = probe.send("GET", role=role, params=params)
+        if read_status != 200:
+            _expect_refusal(probe, role, response, read_status, what)
+        elif params:  # permissions come first: a reader gets the 400, a member the 403
+            _expect_error(probe, response, 400, bad_request_message, what)
+
+
+def _expect_refusal(
+    probe: _Probe, role: str, response: httpx.Response, status: int, what: str
+) -> None:
+    message = INACTIVE_USER_MESSAGE_PREFIX if role == "suspended" else _STATUS_MESSAGES[status]
     _expect_error(probe, response, status, message, what)
-    body = response.json()
-    if status == 403 and body.get("detail") != FORBIDDEN_DETAIL:
-        probe.fail(
-            f"{what}: the 403 lacks Coder's detail", f"detail {body.get('detail')!r}.", response
-        )
+    detail = response.json().get("detail")
+    if status == 403 and detail != FORBIDDEN_DETAIL:
+        probe.fail(f"{what}: the 403 lacks Coder's detail", f"detail {detail!r}.", response)
 
 
-def _check_read_scope(probe: _Probe, role: str, response: httpx.Response, what: str) -> None:
-    if response.status_code != 200:
-        probe.fail(f"{what} answered {response.status_code}, not 200", "", response)
+def _check_read_scope(probe: _Probe, role: str, page: _Page) -> None:
     if not role.startswith("org-"):
         return
-    logs = probe.json_body(response, what).get("audit_logs") or []
-    for fact in (LogFacts.from_json(log) for log in logs):
+    for fact in page.facts:
         if fact.organization_id == NIL:
             probe.fail(
                 f"An organization-scoped reader ({role}) sees an organization-less log",
-                f"log {fact.id} has the nil organization_id; only site-wide readers see those (§3.1).",
-                response,
+                f"log {fact.id} has the nil organization_id; only site-wide readers see those "
+                "(§3.1).",
+                page.response,
             )
 
 
@@ -954,6 +964,8 @@ def _testgenerate_read_your_writes(probe: _Probe, context: _Context, data: st.Da
             f"{len(new)} new logs (expected 1, §5).",
             after.response,
         )
+    if not isinstance(new[0], dict):
+        probe.fail("The written log is not a JSON object", "", after.response)
     problems = _written_log_problems(
         body, new[0], newest_before=newest_before, caller_id=context.corpus.caller_id
     )
@@ -1028,6 +1040,8 @@ class SemanticCheck:
             audit log the owner can read). Missing needs skip the check with the reason.
         harvest: whether the check first reads a `Corpus` from the target.
         options: tunable numbers (e.g. `max_seconds` for response_time); see `configured`.
+        wants: roles the check also uses when the target has their tokens; a pass says in
+            its `reason` which of them it could not check.
 
     Example:
         >>> check = SEMANTIC_CHECKS["response_time"].configured(max_seconds=0.5)
@@ -1041,6 +1055,7 @@ class SemanticCheck:
     example: _Example = dataclasses.field(repr=False, compare=False)
     harvest: bool = True
     options: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    wants: tuple[str, ...] = ()
 
     def configured(self, **options: float) -> SemanticCheck:
         """A copy with some `options` changed; unknown option names are an error."""
@@ -1089,7 +1104,12 @@ class SemanticCheck:
                 "(POST /api/v2/audit/testgenerate writes some)",
             )
         context = _Context(corpus, frozenset(target.tokens), self.options)
-        return self._explore(probe, context, seed, max_examples)
+        outcome = self._explore(probe, context, seed, max_examples)
+        unchecked = [role for role in self.wants if role not in target.tokens]
+        if outcome.status == "passed" and unchecked:
+            reason = f"not checked for lack of a token: {', '.join(unchecked)}"
+            return dataclasses.replace(outcome, reason=reason)
+        return outcome
 
     def _explore(
         self, probe: _Probe, context: _Context, seed: int, max_examples: int
@@ -1207,6 +1227,7 @@ SEMANTIC_CHECKS: Mapping[str, SemanticCheck] = types.MappingProxyType(
                 _roles_enforced,
                 ("member",),
                 harvest=False,
+                wants=tuple(sorted(set(_ROLE_ANSWERS) - {"member"})),
             ),
             _check(
                 "testgenerate_read_your_writes",
@@ -1219,6 +1240,7 @@ SEMANTIC_CHECKS: Mapping[str, SemanticCheck] = types.MappingProxyType(
                 "JSON Content-Type, RFC 3339 times, uuid ids and Coder's key types on pages and "
                 "error bodies (§1.5, §4.5).",
                 _response_shape,
+                wants=("member",),
             ),
             _check(
                 "response_time",

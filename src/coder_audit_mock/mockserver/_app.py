@@ -12,6 +12,9 @@ Where a request goes (reference §1.1, §1.2):
 ```
 Like chi's sub-router middlewares in Coder, authentication and the read check run before the
 route is matched, so an unknown path under `/api/v2/audit/` without a token is a 401.
+
+Every difference between Coder versions comes from the server's `Profile` (`_profiles.py`;
+`create_app(profile="2023-01")`): where the read check runs, the parsers, the count, the renderer.
 """
 
 from __future__ import annotations
@@ -35,8 +38,7 @@ from ._generate import DEFAULT_LOG_COUNT, DEFAULT_NOW_US, DEFAULT_SEED, generate
 from ._goparse import parse_go_query
 from ._json import GoJSONResponse
 from ._model import Deployment
-from ._pagination import parse_pagination
-from ._search import parse_search_query
+from ._profiles import BEFORE_BODY, DEFAULT_PROFILE, ROUTE, Profile, get_profile, user_ids_named
 from ._store import AuditStore, Query, page_body
 from ._testgenerate import INTERNAL_ERROR_MESSAGE, build_log, decode_request
 
@@ -65,10 +67,15 @@ class MockSettings:
     tokens: Mapping[str, str] = dataclasses.field(default_factory=dict)
     max_logs: int | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    profile: str = DEFAULT_PROFILE  # the Coder version answered as (_profiles.PROFILES)
 
     def build_deployment(self) -> Deployment:
         return generate_deployment(
-            seed=self.seed, log_count=self.log_count, now_us=self.now_us, tokens=self.tokens
+            seed=self.seed,
+            log_count=self.log_count,
+            now_us=self.now_us,
+            tokens=self.tokens,
+            rules=get_profile(self.profile).data_rules,
         )
 
 
@@ -87,8 +94,14 @@ class MockServer:
 
     def __init__(self, settings: MockSettings, *, clock: Callable[[], int] | None = None) -> None:
         self.settings = settings
+        self.profile: Profile = get_profile(settings.profile)
         self.baseline: Callable[[], Deployment] = settings.build_deployment
-        self.store = AuditStore(self.baseline(), max_logs=settings.max_logs)
+        self.store = AuditStore(
+            self.baseline(),
+            max_logs=settings.max_logs,
+            count_cap=self.profile.count_cap,
+            renderer=self.profile.render_log,
+        )
         started = time.monotonic_ns()
         self.clock = clock or (lambda: settings.now_us + (time.monotonic_ns() - started) // 1000)
         self._ids = random.Random(f"testgenerate:{settings.seed}")
@@ -108,10 +121,11 @@ class MockServer:
     # -- the /api/v2/audit route group ---------------------------------------------------
 
     async def audit_group(self, request: Request) -> Response:
+        profile = self.profile
         query = parse_go_query(request.scope.get("query_string", b""))
-        caller = authenticate(self.deployment, request.headers, query, now_us=self.clock())
-        if not caller.may_read_audit_logs:
-            raise forbidden()
+        caller = self._authenticate(request, query)
+        if profile.read_check == ROUTE and not caller.may_read_audit_logs:
+            raise forbidden(profile.forbidden_detail)
         route = request.url.path[len(AUDIT_PREFIX) :]
         method = _AUDIT_ROUTES.get(route)
         if method is None:
@@ -119,37 +133,60 @@ class MockServer:
         if request.method != method:
             return Response(status_code=405, headers={"Allow": method})
         if method == "GET":
+            if not caller.may_read_audit_logs:  # EARLY: the handler's own check (§1.3 step 2)
+                raise forbidden(profile.forbidden_detail)
             return self.list_logs(caller, query)
         return await self.test_generate(request, caller)
 
+    def _authenticate(self, request: Request, query: Mapping[str, list[str]]) -> Caller:
+        profile = self.profile
+        try:
+            caller = authenticate(
+                self.deployment,
+                request.headers,
+                query,
+                now_us=self.clock(),
+                carriers=profile.token_carriers,
+            )
+        except CoderError as error:
+            if not profile.www_authenticate:  # EARLY 401s carry no challenge (§6.2)
+                error.headers.pop("WWW-Authenticate", None)
+            raise
+        if not profile.org_scoped_reads and caller.readable_organizations is not None:
+            # EARLY: only site-wide readers may read (§6.3).
+            caller = dataclasses.replace(caller, readable_organizations=frozenset())
+        return caller
+
     def list_logs(self, caller: Caller, query: Mapping[str, list[str]]) -> Response:
-        """GET /api/v2/audit (reference §1.1 steps 3-9)."""
-        page = parse_pagination(query)
+        """GET /api/v2/audit (reference §1.1 steps 3-9; EARLY §1.3 steps 3-6)."""
+        profile = self.profile
+        page = profile.parse_pagination(query)
         q_values = query.get("q")
-        search = parse_search_query(
+        search = profile.parse_search(
             q_values[0] if q_values else "",
             resolve_organization=lambda name: self._organization_named(caller, name),
         )
+        limit, offset = profile.sql_window(page)
         user_ids: frozenset[uuid.UUID | None] | None = None
-        if search.username == "me":
+        if search.username == "me" and profile.username_me:
             user_ids = frozenset({caller.user.id})
         elif search.username:
-            user_ids = frozenset(
-                user.id
-                for user in self.deployment.users.values()
-                if not user.deleted and user.username.lower() == search.username
-            )
+            user_ids = frozenset(user_ids_named(profile, self.deployment.users, search.username))
         if search.email:
             by_email = frozenset(
                 user.id for user in self.deployment.users.values() if user.email == search.email
             )
             user_ids = by_email if user_ids is None else user_ids & by_email
-        logs, count = self.store.page(
-            Query(search, user_ids=user_ids, organizations=caller.readable_organizations),
-            limit=page.limit,
-            offset=page.offset,
+        logs, count = (
+            self.store.page(
+                Query(search, user_ids=user_ids, organizations=caller.readable_organizations),
+                limit=limit,
+                offset=offset,
+            )
+            if limit
+            else ([], 0)  # EARLY's LIMIT 0 (§3.2)
         )
-        return GoJSONResponse(page_body(self.store, logs, count))
+        return GoJSONResponse(page_body(self.store, logs, profile.count_rule(count, len(logs))))
 
     def _organization_named(self, caller: Caller, name: str) -> uuid.UUID | None:
         # Reference §2.1: looked up among non-deleted organizations the caller may see.
@@ -162,9 +199,12 @@ class MockServer:
         return None
 
     async def test_generate(self, request: Request, caller: Caller) -> Response:
-        """POST /api/v2/audit/testgenerate (reference §1.2, §5)."""
+        """POST /api/v2/audit/testgenerate (reference §1.2, §5; EARLY §1.4)."""
+        profile = self.profile
+        if profile.create_check == BEFORE_BODY and not caller.may_create_audit_logs:
+            raise forbidden(profile.forbidden_detail)
         body = await read_body(request, self.settings.max_body_bytes)
-        fields = decode_request(body)
+        fields = decode_request(body, profile.testgenerate_fields)
         if not caller.may_create_audit_logs:
             # Auditors and organization admins pass the route's read check, but dbauthz
             # refuses the insert and the handler reports it as a 500 (reference §1.2 step 3).
@@ -176,6 +216,8 @@ class MockServer:
             user_agent=request.headers.get("user-agent", ""),
             now_us=self.clock(),
             rng=self._ids,
+            resource_types=profile.resource_types,
+            actions=profile.audit_actions,
         )
         self.store.insert(log)
         return Response(status_code=204)
@@ -242,6 +284,7 @@ def create_app(
     max_logs: int | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     clock: Callable[[], int] | None = None,
+    profile: str = DEFAULT_PROFILE,
 ) -> Starlette:
     """Build the mock Coder audit-log API as an ASGI app.
 
@@ -253,6 +296,8 @@ def create_app(
         max_logs: refuse testgenerate beyond this many stored logs (None: no limit).
         max_body_bytes: larger request bodies get 413.
         clock: microseconds since the epoch "now" for testgenerate and token expiry.
+        profile: the Coder version to answer as: "newest" (default) or "2023-01"
+            (`_profiles.PROFILES`).
 
     The app's state holds the `MockServer` as `app.state.mock` (reset it with `.reset()`).
 
@@ -270,6 +315,7 @@ def create_app(
         tokens=dict(tokens or {}),
         max_logs=max_logs,
         max_body_bytes=max_body_bytes,
+        profile=profile,
     )
     return create_app_for(MockServer(settings, clock=clock))
 
@@ -286,7 +332,7 @@ def create_app_for(server: MockServer) -> Starlette:
     async def openapi(request: Request) -> Response:
         from ._document import openapi_document
 
-        return GoJSONResponse(openapi_document())
+        return GoJSONResponse(openapi_document(server.profile.name))
 
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
     app = Starlette(

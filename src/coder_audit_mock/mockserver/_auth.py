@@ -80,31 +80,66 @@ def find_cookie(headers: Headers, name: str) -> str:
     return ""
 
 
-def session_token(headers: Headers, query: Mapping[str, list[str]]) -> str:
-    """The session token from the NEWEST carriers, in Coder's order (reference §6.1).
+@dataclasses.dataclass(frozen=True, slots=True)
+class TokenCarrier:
+    """One place a session token may travel (reference §6.1): its kind and name.
 
-    Cookie `coder_session_token`, query `coder_session_token`, header `Coder-Session-Token`,
-    `Authorization: Bearer`, query `access_token`; the first non-empty one wins.
+    Kinds: `cookie`, `query` (parameter), `header`, `bearer` (`<name>: Bearer <token>`).
+
+    Example:
+        >>> str(TokenCarrier("bearer", "Authorization"))
+        'bearer Authorization'
+    """
+
+    kind: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}"
+
+    def read(self, headers: Headers, query: Mapping[str, list[str]]) -> str:
+        """The token this carrier holds in a request, or "" (carriers are read until one holds one)."""
+        if self.kind == "query":
+            return _first(query, self.name)
+        if self.kind == "cookie":
+            value = find_cookie(headers, self.name)
+        elif self.kind == "header":
+            value = headers.get(self.name, "")
+        else:  # bearer
+            value = headers.get(self.name, "")
+            value = value[7:].strip() if value[:7].lower() == "bearer " else ""
+        return _header_text(value) if value else ""
+
+
+# Reference §6.1 NEWEST, in Coder's order: the first non-empty one wins.
+NEWEST_TOKEN_CARRIERS: tuple[TokenCarrier, ...] = (
+    TokenCarrier("cookie", SESSION_TOKEN_COOKIE),
+    TokenCarrier("query", SESSION_TOKEN_COOKIE),
+    TokenCarrier("header", SESSION_TOKEN_HEADER),
+    TokenCarrier("bearer", "Authorization"),
+    TokenCarrier("query", "access_token"),
+)
+
+
+def session_token(
+    headers: Headers,
+    query: Mapping[str, list[str]],
+    carriers: tuple[TokenCarrier, ...] = NEWEST_TOKEN_CARRIERS,
+) -> str:
+    """The session token from the first carrier that holds one, in Coder's order (reference §6.1).
+
+    NEWEST carriers by default: cookie `coder_session_token`, query `coder_session_token`, header
+    `Coder-Session-Token`, `Authorization: Bearer`, query `access_token`.
 
     Example:
         >>> session_token(Headers({"authorization": "Bearer abc"}), {})
         'abc'
     """
-    cookie = find_cookie(headers, SESSION_TOKEN_COOKIE)
-    if cookie:
-        return _header_text(cookie)
-    from_query = _first(query, SESSION_TOKEN_COOKIE)
-    if from_query:
-        return from_query
-    header = headers.get(SESSION_TOKEN_HEADER, "")
-    if header:
-        return _header_text(header)
-    authorization = headers.get("authorization", "")
-    if authorization[:7].lower() == "bearer ":
-        bearer = authorization[7:].strip()
-        if bearer:
-            return _header_text(bearer)
-    return _first(query, "access_token")
+    for carrier in carriers:
+        token = carrier.read(headers, query)
+        if token:
+            return token
+    return ""
 
 
 def _header_text(value: str) -> str:
@@ -168,6 +203,7 @@ def authenticate(
     query: Mapping[str, list[str]],
     *,
     now_us: int,
+    carriers: tuple[TokenCarrier, ...] = NEWEST_TOKEN_CARRIERS,
 ) -> Caller:
     """Authenticate a request or raise Coder's 401 (reference §6.1, §6.2).
 
@@ -179,7 +215,7 @@ def authenticate(
         >>> caller.may_create_audit_logs
         True
     """
-    token = session_token(headers, query)
+    token = session_token(headers, query, carriers)
     if not token:
         raise _unauthorized(f'Cookie "{SESSION_TOKEN_COOKIE}" or query parameter must be provided.')
     key_id, secret = split_token(token)
@@ -220,14 +256,14 @@ def _read_scope(user: User, deployment: Deployment) -> frozenset[uuid.UUID] | No
     )
 
 
-def forbidden() -> CoderError:
-    """The route's 403 for callers who may not read audit logs (reference §1.1 step 2).
+def forbidden(detail: str = FORBIDDEN_DETAIL) -> CoderError:
+    """The 403 for callers who may not read audit logs (reference §1.1 step 2; EARLY §1.3: no detail).
 
     Example:
-        >>> forbidden().body()["message"]
-        'Forbidden.'
+        >>> forbidden().body()["message"], forbidden("").body()
+        ('Forbidden.', {'message': 'Forbidden.'})
     """
-    return CoderError(403, FORBIDDEN_MESSAGE, FORBIDDEN_DETAIL)
+    return CoderError(403, FORBIDDEN_MESSAGE, detail)
 
 
 def _unauthorized(detail: str) -> CoderError:

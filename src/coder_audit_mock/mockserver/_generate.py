@@ -35,7 +35,7 @@ import random
 import re
 import string
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import faker
@@ -213,12 +213,41 @@ class _Event:
     origin: str = "request"
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class DataRules:
+    """What the data of an older Coder version may hold (a profile's data constraints).
+
+    Applied to the NEWEST event catalog after it is drawn, so the entity pool and the log
+    stream's random draws stay those of the same seed.
+
+    Attributes:
+        resource_types: the version's resource types; events of other types are left out.
+        actions: the version's actions; events with other actions are left out.
+        user_statuses: the version's user statuses; users with another become `active`.
+        reshape_fields: (resource type, action, resource id, NEWEST additional fields,
+            deployment) -> the version's additional fields, or None to leave the event out.
+
+    Example:
+        >>> rules = DataRules(frozenset({"user"}), frozenset({"create"}), frozenset({"active"}),
+        ...                   lambda rtype, action, rid, fields, d: fields)
+        >>> d = generate_deployment(log_count=20, rules=rules)
+        >>> {(log.resource_type, log.action) for log in d.logs}
+        {('user', 'create')}
+    """
+
+    resource_types: frozenset[str]
+    actions: frozenset[str]
+    user_statuses: frozenset[str]
+    reshape_fields: Callable[[str, str, uuid.UUID, Any, Deployment], Any]
+
+
 def generate_deployment(
     *,
     seed: int = DEFAULT_SEED,
     log_count: int = DEFAULT_LOG_COUNT,
     now_us: int = DEFAULT_NOW_US,
     tokens: Mapping[str, str] | None = None,
+    rules: DataRules | None = None,
 ) -> Deployment:
     """Build a coherent fake Coder deployment with `log_count` audit logs.
 
@@ -227,6 +256,7 @@ def generate_deployment(
         log_count: how many audit logs, spread over the 90 days before `now_us`.
         now_us: "now" in microseconds since the epoch (the clock is never read).
         tokens: session tokens overriding `DEFAULT_TOKENS` for some of `TOKEN_ROLES`.
+        rules: an older Coder version's constraints (None: NEWEST data).
 
     Raises:
         MockServerError: a negative `log_count`, an unknown role or a malformed token in
@@ -248,11 +278,36 @@ def generate_deployment(
     deployment = pool.build()
     _add_builtin_keys(deployment, chosen_tokens, now_us)
     events = _EventCatalog(pool).build()
+    if rules is not None:
+        events = _follow_rules(events, rules, deployment)
     # A text seed keeps the log stream apart from Faker's (see the module docstring).
     drawer = _LogDrawer(events, pool, random.Random(f"coder-audit-mock logs {seed}"), now_us)
     with _cyclic_gc_paused():
         deployment.logs = drawer.draw(log_count)
     return deployment
+
+
+def _follow_rules(
+    events: list[tuple[float, _Event]], rules: DataRules, deployment: Deployment
+) -> list[tuple[float, _Event]]:
+    """The events an older version could have recorded, reshaped; its user statuses only."""
+    kept: list[tuple[float, _Event]] = []
+    for weight, event in events:
+        if event.resource_type not in rules.resource_types or event.action not in rules.actions:
+            continue
+        fields = rules.reshape_fields(
+            event.resource_type,
+            event.action,
+            event.resource_id,
+            event.additional_fields,
+            deployment,
+        )
+        if fields is not None:
+            kept.append((weight, dataclasses.replace(event, additional_fields=fields)))
+    for user in deployment.users.values():
+        if user.status not in rules.user_statuses:
+            user.status = "active"
+    return kept
 
 
 @contextlib.contextmanager
@@ -1246,12 +1301,15 @@ class _EventCatalog:
             for gone in self.pool.phantoms[resource_type]:
                 subject = _Subject(resource_type, gone.id, gone.name, owners)
                 self.crud(subject, {"name": gone.name}, ("delete",))
-        for user in self.pool.live_users():
-            if user.login_type == "password" and self.rng.random() < 0.1:
-                # The target of a login conversion is the login type converted to.
-                subject = _Subject("convert_login", user.id, "oidc", (user.id,))
-                fields = {"from_login_type": "password", "to_login_type": "oidc"}
-                self.crud(subject, fields, ("create",))
+        password_users = [u for u in self.pool.live_users() if u.login_type == "password"]
+        converted = [u for u in password_users if self.rng.random() < 0.1]
+        if not converted and password_users:  # every seed must give every type its share
+            converted = [self.rng.choice(password_users)]
+        for user in converted:
+            # The target of a login conversion is the login type converted to.
+            subject = _Subject("convert_login", user.id, "oidc", (user.id,))
+            fields = {"from_login_type": "password", "to_login_type": "oidc"}
+            self.crud(subject, fields, ("create",))
 
     # -- AI resources and chats ----------------------------------------------------------------
 

@@ -9,7 +9,8 @@ function names the Go code it follows:
 - `go_quote`: `strconv.Quote`, i.e. what `fmt`'s `%q` prints in Coder's validation details.
 - `parse_go_uuid`: `github.com/google/uuid.Parse`.
 - `parse_go_date`: `time.Parse("2006-01-02", …)` with `time.ParseError` texts.
-- `parse_go_int32`: `strconv.ParseInt(s, 10, 32)` with `strconv.NumError` texts.
+- `parse_go_int32`, `parse_go_atoi`: `strconv.ParseInt(s, 10, 32)` and `strconv.Atoi` with
+  `strconv.NumError` texts.
 - `QueryParamParser`: Coder's `coderd/httpapi/queryparams.go`, the one place that turns parsed
   parameters into `validations` (shared by pagination, reference §3.4, and search, §2.1).
 
@@ -43,9 +44,6 @@ US_PER_SECOND = 1_000_000
 US_PER_DAY = 86_400 * US_PER_SECOND
 
 _DATE_LAYOUT = "2006-01-02"
-_INT32_MIN = -(1 << 31)
-_INT32_MAX = (1 << 31) - 1
-_UINT32_MAX = (1 << 32) - 1
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
 _CANONICAL_HEX_SPANS = ((0, 8), (9, 13), (14, 18), (19, 23), (24, 36))
 
@@ -380,24 +378,54 @@ def parse_go_int32(text: str) -> int:
         ...     print(error)
         strconv.ParseInt: parsing "2147483648": value out of range
     """
+    return _parse_go_int(text, bits=32, function="ParseInt")
+
+
+def parse_go_atoi(text: str) -> int:
+    """Parse as Go's `strconv.Atoi(text)` on a 64-bit machine (EARLY pagination, reference §3.4).
+
+    Atoi is `ParseInt(text, 10, 0)` with 64-bit ints, its errors naming `Atoi`.
+
+    Args:
+        text: the integer text.
+
+    Raises:
+        GoParseError: `strconv.Atoi: parsing "<text>": invalid syntax` or `…: value out of range`.
+
+    Example:
+        >>> parse_go_atoi("+4294967297")
+        4294967297
+        >>> try:
+        ...     parse_go_atoi("bogus")
+        ... except GoParseError as error:
+        ...     print(error)
+        strconv.Atoi: parsing "bogus": invalid syntax
+    """
+    return _parse_go_int(text, bits=64, function="Atoi")
+
+
+def _parse_go_int(text: str, *, bits: int, function: str) -> int:
+    """`strconv.ParseInt(text, 10, bits)`, errors naming `strconv.<function>`."""
     digits = text[1:] if text[:1] in ("-", "+") else text
     leading = digits[: len(digits) - len(digits.lstrip(_ASCII_DIGITS))]
     significant = leading.lstrip("0")
-    # Go's scan stops at the first overflow of uint32, before it reaches any bad character.
-    if len(significant) > 10 or int(significant or "0") > _UINT32_MAX:
-        raise _num_error(text, "value out of range")
+    # Go's scan (ParseUint) stops at the first overflow of the unsigned range, before it
+    # reaches any bad character.
+    unsigned_max = (1 << bits) - 1
+    if len(significant) > len(str(unsigned_max)) or int(significant or "0") > unsigned_max:
+        raise _num_error(function, text, "value out of range")
     if not digits or leading != digits:
-        raise _num_error(text, "invalid syntax")
+        raise _num_error(function, text, "invalid syntax")
     magnitude = int(significant or "0")
     value = -magnitude if text.startswith("-") else magnitude
-    if not _INT32_MIN <= value <= _INT32_MAX:
-        raise _num_error(text, "value out of range")
+    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
+        raise _num_error(function, text, "value out of range")
     return value
 
 
-def _num_error(text: str, reason: str) -> GoParseError:
-    """`strconv.NumError.Error()` for `ParseInt`."""
-    return GoParseError(f"strconv.ParseInt: parsing {go_quote(text)}: {reason}")
+def _num_error(function: str, text: str, reason: str) -> GoParseError:
+    """`strconv.NumError.Error()`."""
+    return GoParseError(f"strconv.{function}: parsing {go_quote(text)}: {reason}")
 
 
 # --- coderd/httpapi/queryparams.go --------------------------------------------------------------

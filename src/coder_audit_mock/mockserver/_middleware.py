@@ -667,16 +667,13 @@ class RequestRecorder:
         query = parse_go_query(scope.get("query_string", b""))
         role = None if self.role_of is None else self.role_of(Headers(scope=scope), query)
         status = 500  # what the client sees if the app fails before answering
+        recorded = False
 
-        async def send_recording_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_recording_status)
-        finally:
+        def record() -> None:
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
             duration_ms = (time.perf_counter() - started) * 1000
             if self.journal is not None:
                 self.journal.record(
@@ -693,3 +690,18 @@ class RequestRecorder:
                 self.log_line(
                     f"{scope['method']} {request_target(scope)} {status} {duration_ms:.1f}ms"
                 )
+
+        async def send_recording_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                # Record before the last byte leaves: a client that has its answer must find
+                # its request in the journal.
+                record()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_recording_status)
+        finally:
+            record()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from ._errors import MockServerError
@@ -26,7 +27,7 @@ from ._model import (
 )
 
 # Reference §4.1: `codersdk.AuditAction.Friendly()`.
-_FRIENDLY_ACTIONS: dict[str, str] = {
+FRIENDLY_ACTIONS: dict[str, str] = {
     "create": "created",
     "write": "updated",
     "delete": "deleted",
@@ -196,7 +197,7 @@ def _outcome(action: str, status_code: int) -> str:
         return "was redirected attempting to " + action
     if status_code >= 400:
         return "unsuccessfully attempted to " + action
-    return _FRIENDLY_ACTIONS.get(action, "unknown")
+    return FRIENDLY_ACTIONS.get(action, "unknown")
 
 
 def _chat_description(log: AuditLog) -> str | None:
@@ -227,7 +228,7 @@ def _chat_description(log: AuditLog) -> str | None:
 
 
 @dataclasses.dataclass(slots=True)
-class _KnownFields:
+class KnownFields:
     """Coder's `audit.AdditionalFields` struct after `json.Unmarshal` (possibly partial)."""
 
     workspace_name: str = ""
@@ -237,17 +238,39 @@ class _KnownFields:
     workspace_id: uuid.UUID = NIL_UUID
 
 
-_STRING_FIELDS = ("workspace_name", "build_number", "build_reason", "workspace_owner")
+@dataclasses.dataclass(frozen=True, slots=True)
+class AdditionalFieldsShape:
+    """One Coder version's `audit.AdditionalFields` struct (reference §4.5).
+
+    Attributes:
+        json_names: each JSON name (lowercase, as Go matches it) -> the `KnownFields` attribute.
+        unknown: what Coder answers instead of stored JSON that does not decode into the struct.
+
+    Example:
+        >>> NEWEST_ADDITIONAL_FIELDS.json_names["build_number"]
+        'build_number'
+    """
+
+    json_names: Mapping[str, str]
+    unknown: Mapping[str, str]
+
+
 _UUID_FIELD = "workspace_id"
-# The shape Coder substitutes when the stored JSON does not decode (reference §4.5), as
+# The shape NEWEST Coder substitutes when the stored JSON does not decode (reference §4.5), as
 # `json.Marshal` writes the struct: Go field order, nil uuid for the unset workspace_id.
-_UNKNOWN_FIELDS: dict[str, str] = {
-    "workspace_name": "unknown",
-    "build_number": "unknown",
-    "build_reason": "unknown",
-    "workspace_owner": "unknown",
-    "workspace_id": str(NIL_UUID),
-}
+NEWEST_ADDITIONAL_FIELDS = AdditionalFieldsShape(
+    json_names={
+        name: name
+        for name in ("workspace_name", "build_number", "build_reason", "workspace_owner", _UUID_FIELD)
+    },
+    unknown={
+        "workspace_name": "unknown",
+        "build_number": "unknown",
+        "build_reason": "unknown",
+        "workspace_owner": "unknown",
+        _UUID_FIELD: str(NIL_UUID),
+    },
+)
 
 
 def _go_fold(key: str) -> str:
@@ -264,7 +287,9 @@ def _go_fold(key: str) -> str:
     )
 
 
-def _decode_known_fields(value: Any) -> tuple[_KnownFields, bool]:
+def _decode_known_fields(
+    value: Any, shape: AdditionalFieldsShape = NEWEST_ADDITIONAL_FIELDS
+) -> tuple[KnownFields, bool]:
     """Mimic `json.Unmarshal(additional_fields, &audit.AdditionalFields{})`.
 
     Returns the decoded struct and whether decoding succeeded. Like Go: `null` decodes to the
@@ -272,15 +297,15 @@ def _decode_known_fields(value: Any) -> tuple[_KnownFields, bool]:
     case-insensitively) of the wrong JSON type is an error but decoding goes on; an unparsable
     `workspace_id` string stops decoding at once (an `UnmarshalText` error).
     """
-    fields = _KnownFields()
+    fields = KnownFields()
     if value is None:
         return fields, True
     if not isinstance(value, dict):
         return fields, False
     ok = True
     for key, item in value.items():
-        name = _go_fold(key)
-        if item is None or (name not in _STRING_FIELDS and name != _UUID_FIELD):
+        name = shape.json_names.get(_go_fold(key))
+        if item is None or name is None:
             continue
         if name == _UUID_FIELD:
             if not isinstance(item, str):
@@ -333,18 +358,28 @@ def normalize_additional_fields(value: Any) -> Any:
         >>> normalize_additional_fields([0])["build_number"]
         'unknown'
     """
-    return _stored_additional_fields(value)[0]
+    return decode_additional_fields(value)[0]
 
 
-def _stored_additional_fields(value: Any) -> tuple[Any, _KnownFields]:
+def decode_additional_fields(
+    value: Any, shape: AdditionalFieldsShape = NEWEST_ADDITIONAL_FIELDS
+) -> tuple[Any, KnownFields]:
     """The returned `additional_fields` and the struct Coder decoded from the stored `jsonb`.
 
     Go decodes the stored bytes, so it meets the keys in `jsonb` order; that order matters
     because a bad `workspace_id` stops decoding (see `_decode_known_fields`).
+
+    Args:
+        value: the decoded JSON stored for the log.
+        shape: the Coder version's struct (NEWEST by default).
+
+    Example:
+        >>> decode_additional_fields({"build_number": "3"})[1].build_number
+        '3'
     """
     stored = _jsonb_order(value)
-    fields, ok = _decode_known_fields(stored)
-    return (stored if ok else dict(_UNKNOWN_FIELDS)), fields
+    fields, ok = _decode_known_fields(stored, shape)
+    return (stored if ok else dict(shape.unknown)), fields
 
 
 def _utf8(key: str) -> bytes:
@@ -397,8 +432,13 @@ def _decode_diff(diff: Any) -> dict[str, dict[str, Any]]:
     return decoded
 
 
-def _render_diff(diff: Any) -> dict[str, Any]:
-    """The `diff` object in Go's encoding order: `codersdk.AuditDiff` is a map, so sorted."""
+def render_diff(diff: Any) -> dict[str, Any]:
+    """The `diff` object in Go's encoding order: `codersdk.AuditDiff` is a map, so sorted.
+
+    Example:
+        >>> render_diff({"b": {"new": 1}, "a": "not an object"})
+        {'a': {'secret': False}, 'b': {'new': 1, 'secret': False}}
+    """
     decoded = _decode_diff(diff)
     return {name: _go_map_order(decoded[name]) for name in sorted(decoded, key=_utf8)}
 
@@ -489,10 +529,10 @@ def resource_link(log: AuditLog, d: Deployment) -> str:
     """
     if is_deleted(log, d):
         return ""
-    return _live_link(log, d, _stored_additional_fields(log.additional_fields)[1])
+    return _live_link(log, d, decode_additional_fields(log.additional_fields)[1])
 
 
-def _live_link(log: AuditLog, d: Deployment, fields: _KnownFields) -> str:
+def _live_link(log: AuditLog, d: Deployment, fields: KnownFields) -> str:
     """`auditLogResourceLink` for a resource that is not deleted."""
     resource_type = log.resource_type
     target = log.resource_target
@@ -534,7 +574,7 @@ def _workspace_owner(workspace_id: uuid.UUID, d: Deployment) -> User | None:
     return None if workspace is None else d.users.get(workspace.owner_id)
 
 
-def _build_link(build_id: uuid.UUID, d: Deployment, fields: _KnownFields) -> str:
+def _build_link(build_id: uuid.UUID, d: Deployment, fields: KnownFields) -> str:
     # The path takes the name and number from additional_fields, the owner from the database.
     if not fields.workspace_name or not fields.build_number:
         return ""
@@ -644,13 +684,25 @@ def render_user(user: User) -> dict[str, Any]:
     if user.is_service_account:
         body["is_service_account"] = True
     body["organization_ids"] = []
+    body["roles"] = render_roles(user)
+    body["has_ai_seat"] = False
+    return body
+
+
+def render_roles(user: User) -> list[dict[str, str]]:
+    """The user's site roles as `[{name, display_name}]` (both versions, reference §4.5).
+
+    Example:
+        >>> u = User(id=NIL_UUID, username="a", email="", created_at=0, updated_at=0,
+        ...          last_seen_at=0, site_roles=("auditor", "custom"))
+        >>> render_roles(u)
+        [{'name': 'auditor', 'display_name': 'Auditor'}, {'name': 'custom', 'display_name': ''}]
+    """
     # db2sdk: a role rbac does not know still appears, with an empty display name.
-    body["roles"] = [
+    return [
         {"name": role, "display_name": SITE_ROLE_DISPLAY_NAMES.get(role, "")}
         for role in user.site_roles
     ]
-    body["has_ai_seat"] = False
-    return body
 
 
 def _render_organization(organization_id: uuid.UUID, d: Deployment) -> dict[str, str]:
@@ -682,7 +734,7 @@ def render_log(log: AuditLog, d: Deployment) -> dict[str, Any]:
         >>> list(render_log(d.logs[0], d))[:4]
         ['id', 'request_id', 'time', 'ip']
     """
-    additional_fields, fields = _stored_additional_fields(log.additional_fields)
+    additional_fields, fields = decode_additional_fields(log.additional_fields)
     deleted = is_deleted(log, d)
     body: dict[str, Any] = {
         "id": str(log.id),
@@ -695,7 +747,7 @@ def render_log(log: AuditLog, d: Deployment) -> dict[str, Any]:
         "resource_target": log.resource_target,
         "resource_icon": log.resource_icon,
         "action": log.action,
-        "diff": _render_diff(log.diff),
+        "diff": render_diff(log.diff),
         "status_code": log.status_code,
         "additional_fields": additional_fields,
         "description": describe(log),

@@ -48,9 +48,10 @@ from coder_audit_mock.mockserver._model import (
 # quoted stretches (an unclosed quote runs to the end), glued together.
 _SPACE_FIELD = re.compile(r'(?:[^ "]+|"[^"]*"?)+')
 _COLON_FIELD = re.compile(r'(?:[^:"]+|"[^"]*"?)+')
+_FIELDS_BY_DELIMITER = {" ": _SPACE_FIELD, ":": _COLON_FIELD}
 
 # reference §3.3: `date_to` covers its day up to 23:59:59, not to the last fraction of a second.
-_END_OF_DAY_US = (23 * 3600 + 59 * 60 + 59) * US_PER_SECOND
+END_OF_DAY_US = (23 * 3600 + 59 * 60 + 59) * US_PER_SECOND
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -90,6 +91,21 @@ class SearchFilter:
     build_reason: str = ""
 
 
+def split_outside_quotes(text: str, delimiter: str) -> list[str]:
+    """`splitQueryParameterByDelimiter(text, delimiter, true)`: the fields between `delimiter`s
+    outside double quotes, quotes kept, empty fields dropped (both EARLY and NEWEST use it).
+
+    Args:
+        text: the text to split.
+        delimiter: " " or ":".
+
+    Example:
+        >>> split_outside_quotes('a  b:"c d" e', " ")
+        ['a', 'b:"c d"', 'e']
+    """
+    return _FIELDS_BY_DELIMITER[delimiter].findall(text)
+
+
 def _query_error(detail: str) -> InvalidSearchQuery:
     return InvalidSearchQuery((Validation("q", detail),))
 
@@ -100,12 +116,12 @@ def _element_parts(element: str) -> list[str]:
         return [element]
     if '"' not in element:
         return [part for part in element.split(":") if part]
-    return [part.strip('"') for part in _COLON_FIELD.findall(element)]
+    return [part.strip('"') for part in split_outside_quotes(element, ":")]
 
 
 def _search_values(query: str) -> dict[str, list[str]]:
     """`searchTerms` for audit logs: each key's values, in order. `query` is already lowercased."""
-    tokens = _SPACE_FIELD.findall(query)
+    tokens = split_outside_quotes(query, " ")
     elements = [token for token in tokens if ":" in token]
     free_words = [token for token in tokens if ":" not in token]
     if free_words:
@@ -212,4 +228,4 @@ def parse_search_query(
         raise InvalidSearchQuery(tuple(parser.validations))
     if search.date_to is None:
         return search
-    return dataclasses.replace(search, date_to=search.date_to + _END_OF_DAY_US)
+    return dataclasses.replace(search, date_to=search.date_to + END_OF_DAY_US)

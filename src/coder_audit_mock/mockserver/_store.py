@@ -17,7 +17,7 @@ import bisect
 import dataclasses
 import threading
 import uuid
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ._errors import CoderError
@@ -106,10 +106,13 @@ class AuditStore:
         deployment: Deployment,
         *,
         max_logs: int | None = None,
-        count_cap: int = COUNT_CAP,
+        count_cap: int | None = COUNT_CAP,
+        renderer: Callable[[AuditLog, Deployment], Mapping[str, Any]] = render_log,
     ) -> None:
+        # count_cap None: an uncapped count and no `count_cap` field (the 2023-01 profile).
         self.max_logs = max_logs
         self.count_cap = count_cap
+        self.renderer = renderer
         self._lock = threading.RLock()
         self.replace(deployment)
 
@@ -197,7 +200,7 @@ class AuditStore:
         """The log's JSON as Coder answers it, cached (rendering is pure for a fixed deployment)."""
         cached = self._rendered.get(log.id)
         if cached is None:
-            cached = go_json_bytes(render_log(log, self.deployment))
+            cached = go_json_bytes(self.renderer(log, self.deployment))
             if len(self._rendered) >= _RENDER_CACHE_SIZE:
                 self._rendered.clear()
             self._rendered[log.id] = cached
@@ -214,7 +217,11 @@ class AuditStore:
             index = self._index
             selection = self._select(query)
             total = selection.count()
-            capped = total if self.count_cap <= 0 else min(total, self.count_cap + 1)
+            capped = (
+                total
+                if self.count_cap is None or self.count_cap <= 0
+                else min(total, self.count_cap + 1)
+            )
             if total == 0 or offset >= total:
                 return [], capped
             positions = selection.descending(offset, limit)
@@ -362,14 +369,17 @@ def _iter_bits_descending(bits: int, skip: int, take: int) -> Iterator[int]:
 
 
 def page_body(store: AuditStore, logs: list[AuditLog], count: int) -> bytes:
-    """The GET /api/v2/audit body: `{"audit_logs":[…],"count":N,"count_cap":2000}` (reference §1.1)."""
+    """The GET /api/v2/audit body: `{"audit_logs":[…],"count":N,"count_cap":2000}` (reference §1.1).
+
+    Without a count cap (EARLY, reference §1.3) the body ends at `count`.
+    """
     rendered: list[Any] = [store.render(log) for log in logs]
+    cap = b"" if store.count_cap is None else b',"count_cap":' + str(store.count_cap).encode()
     return (
         b'{"audit_logs":['
         + b",".join(rendered)
         + b'],"count":'
         + str(count).encode()
-        + b',"count_cap":'
-        + str(store.count_cap).encode()
+        + cap
         + b"}"
     )

@@ -14,6 +14,7 @@ import json
 import random
 import re
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,8 @@ _FIELDS: dict[str, str] = {
     "organization_id": "uuid.UUID",
     "request_id": "uuid.UUID",
 }
+# Reference §5: the NEWEST body's fields (EARLY's is a subset: a profile passes its own).
+NEWEST_BODY_FIELDS: tuple[str, ...] = tuple(_FIELDS)
 _STRING_FIELDS = frozenset({"action", "resource_type", "build_reason"})
 _UUID_FIELDS = frozenset({"resource_id", "organization_id", "request_id"})
 
@@ -109,10 +112,12 @@ def _innermost_open_bracket(text: str, end: int) -> str:
     return depth[-1] if depth else ""
 
 
-def decode_request(body: bytes) -> dict[str, Any]:
+def decode_request(body: bytes, accepted: Collection[str] = NEWEST_BODY_FIELDS) -> dict[str, Any]:
     """Decode a testgenerate body into the fields it sets, or raise Coder's 400.
 
     Returns JSON names -> decoded values (uuids as `uuid.UUID`, `time` as microseconds).
+    Fields outside `accepted` (the Coder version's struct, NEWEST by default) are unknown keys:
+    ignored, whatever their value.
 
     Example:
         >>> decode_request(b'{"ACTION": "create", "unknown": 1} trailing')
@@ -138,14 +143,14 @@ def decode_request(body: bytes) -> dict[str, Any]:
     if not isinstance(document, _Pairs):
         kind = _json_type(document)
         raise _bad_json(f"json: cannot unmarshal {kind} into Go value of type codersdk.{_STRUCT}")
-    return _decode_fields(document)
+    return _decode_fields(document, accepted)
 
 
-def _decode_fields(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _decode_fields(pairs: list[tuple[str, Any]], accepted: Collection[str]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     first_type_error = ""
     for key, value in pairs:
-        name = _match_field(key)
+        name = _match_field(key, accepted)
         if name is None or value is None:
             continue
         try:
@@ -157,12 +162,12 @@ def _decode_fields(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return fields
 
 
-def _match_field(key: str) -> str | None:
+def _match_field(key: str, accepted: Collection[str]) -> str | None:
     # Go prefers an exact match, then folds case (ASCII plus the Kelvin and long-s signs).
-    if key in _FIELDS:
+    if key in accepted:
         return key
     folded = key.replace("\u212a", "k").replace("\u017f", "s").lower()
-    return folded if folded in _FIELDS else None
+    return folded if folded in accepted else None
 
 
 class _TypeMismatch(Exception):
@@ -279,8 +284,13 @@ def build_log(
     user_agent: str,
     now_us: int,
     rng: random.Random,
+    resource_types: Collection[str] = RESOURCE_TYPES,
+    actions: Collection[str] = AUDIT_ACTIONS,
 ) -> AuditLog:
     """The row testgenerate inserts, with Coder's defaults (reference §5), or Coder's 500.
+
+    `resource_types` and `actions` are the database enums (NEWEST by default): other values
+    fail the insert.
 
     Example:
         >>> log = build_log({}, user_id=NIL_UUID, username="admin", user_agent="curl/8",
@@ -291,9 +301,9 @@ def build_log(
     resource_type = fields.get("resource_type") or "user"
     action = fields.get("action") or "write"
     # Postgres checks the INSERT's parameters in column order: resource_type before action.
-    if resource_type not in RESOURCE_TYPES:
+    if resource_type not in resource_types:
         raise _enum_error("resource_type", resource_type)
-    if action not in AUDIT_ACTIONS:
+    if action not in actions:
         raise _enum_error("audit_action", action)
     additional_fields = fields.get("additional_fields", {})
     if _contains_nul(additional_fields):  # jsonb cannot hold \u0000

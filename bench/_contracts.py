@@ -1,0 +1,84 @@
+"""Contract-test speed: test cases per second, in process and over HTTP.
+
+Every run is `run_contract` with the same seed against a fresh mock (the runner writes logs
+through testgenerate). The first run in the process also pays for Schemathesis's and
+Hypothesis's lazy set-up (seconds), so it is reported apart. Then each transport gets two
+runs: Schemathesis alone (`semantic=False`; a case is one request it sent), and the whole
+contract (Schemathesis plus the semantic checks, whose cases are Hypothesis examples that may
+send several requests each). Over HTTP the mock runs as `coder-audit-mock serve` (or
+bench/serve.py) with the same seed and log count as in process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from _http_bench import bench_serve_command, cli_serve_command
+from _servers import free_port, running_server
+
+from coder_audit_mock.mockserver import DEFAULT_LOG_COUNT, DEFAULT_TOKENS
+
+_SEED = 0
+TRANSPORTS = ("in-process", "http")
+
+
+def measure_contracts(env: Mapping[str, str], max_examples: int | None) -> dict[str, Any]:
+    """Cases per second per transport, or why it could not be measured."""
+    try:
+        from coder_audit_mock.contracts import open_target, run_contract
+    except ImportError as error:
+        return {"status": "missing", "detail": f"coder_audit_mock.contracts: {error}"}
+
+    def timed(transport: str, semantic: bool) -> dict[str, Any]:
+        with _target(transport, env, open_target) as target:
+            report = run_contract(
+                target, seed=_SEED, profile="quick", max_examples=max_examples, semantic=semantic
+            )
+        cases = report.requests_sent + sum(result.examples_run for result in report.semantic)
+        return {
+            "cases": cases,
+            "seconds": report.elapsed_seconds,
+            "cases_per_second": round(cases / report.elapsed_seconds, 1),
+            "failures": len(report.failures),
+        }
+
+    results: dict[str, Any] = {"status": "measured", "profile": "quick", "seed": _SEED}
+    results["max_examples"] = max_examples
+    runs: dict[str, dict[str, Any]] = {"in-process": {"first run": timed("in-process", True)}}
+    for transport in TRANSPORTS:
+        runs.setdefault(transport, {})["schemathesis"] = timed(transport, False)
+        runs[transport]["whole contract"] = timed(transport, True)
+    results["runs"] = runs
+    results["detail"] = _summary(runs)
+    return results
+
+
+@contextlib.contextmanager
+def _target(transport: str, env: Mapping[str, str], open_target: Any) -> Iterator[Any]:
+    if transport == "in-process":
+        with open_target() as target:
+            yield target
+        return
+    command = cli_serve_command(env, DEFAULT_LOG_COUNT) or bench_serve_command(
+        "mock", "--logs", str(DEFAULT_LOG_COUNT)
+    )
+    port = free_port()
+    headers = {"Coder-Session-Token": DEFAULT_TOKENS["owner"]}
+    target_path = "/api/v2/audit?limit=1"
+    with running_server([*command, "--port", str(port)], port, target_path, headers, env):
+        url = f"http://127.0.0.1:{port}"
+        with open_target(url, token=DEFAULT_TOKENS["owner"], tokens=DEFAULT_TOKENS) as target:
+            yield target
+
+
+def _summary(runs: Mapping[str, Mapping[str, Any]]) -> str:
+    parts = []
+    for transport in TRANSPORTS:
+        for kind, run in runs[transport].items():
+            parts.append(
+                f"{transport} {kind}: {run['cases']} cases in {run['seconds']:.1f} s = "
+                f"{run['cases_per_second']:.1f}/s, {run['failures']} failures"
+            )
+    return "; ".join(parts)

@@ -1,0 +1,143 @@
+"""The contract suite as pytest tests: `pytest --pyargs coder_audit_mock.contracts.suite`.
+
+The same checks as `coder-audit-mock check`, for another project's test run. Settings come
+from the `coder_audit` pytest plugin (docs/fixtures.md), with its precedence:
+
+    target  --coder-audit-url, else $CODER_URL, else ini coder_audit_url, else an in-process mock
+    token   $CODER_SESSION_TOKEN (the owner's; a URL target needs it)
+    seed    --coder-audit-seed, else ini coder_audit_seed, else 0
+
+and two variables of this suite:
+
+    CODER_AUDIT_SCHEMA   the API document, a JSON path or URL (default: the project's own);
+                         Coder's Swagger 2.0 gets the waivers of its known differences
+    CODER_AUDIT_PROFILE  quick (default) or thorough
+
+Tests, in the order they run:
+
+    test_semantic[<check>]           each semantic check (skipped when the target lacks a role)
+    test_operation[<METHOD /path>]   every Schemathesis check over every phase, per operation
+    test_run_completed               what Schemathesis reported outside the operations
+
+Example:
+    $ CODER_SESSION_TOKEN=... pytest --pyargs coder_audit_mock.contracts.suite \\
+          --coder-audit-url https://coder.example.com --coder-audit-seed 7
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ._errors import ContractError
+from ._report import render_failure
+from ._runner import PROFILES, ContractFailure, ContractReport, Profile, run_contract
+from ._schema import ContractDocument, read_document
+from ._target import Target, open_target
+from .checks import SEMANTIC_CHECKS
+
+SCHEMA_VARIABLE = "CODER_AUDIT_SCHEMA"
+PROFILE_VARIABLE = "CODER_AUDIT_PROFILE"
+PLUGIN = "coder_audit"
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _document() -> ContractDocument:
+    try:
+        return read_document(os.environ.get(SCHEMA_VARIABLE) or None)
+    except ContractError as error:
+        raise pytest.UsageError(f"${SCHEMA_VARIABLE}: {error}") from None
+
+
+def _profile() -> Profile:
+    name = os.environ.get(PROFILE_VARIABLE) or "quick"
+    if name not in PROFILES:
+        raise pytest.UsageError(
+            f"${PROFILE_VARIABLE}: unknown profile {name!r}: expected one of {', '.join(PROFILES)}"
+        )
+    return PROFILES[name]
+
+
+def _operation_labels(document: ContractDocument) -> list[str]:
+    """Schemathesis's labels of the document's operations, e.g. "GET /api/v2/audit"."""
+    paths: dict[str, Any] = dict(document.content.get("paths", {}))
+    return [
+        f"{method.upper()} {path}"
+        for path, operations in paths.items()
+        for method in operations
+        if method in _HTTP_METHODS
+    ]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One `test_operation` per operation of the API document (read at collection)."""
+    if "operation" in metafunc.fixturenames:
+        labels = _operation_labels(_document())
+        metafunc.parametrize("operation", labels, ids=labels)
+
+
+def _seed(config: pytest.Config) -> int:
+    from ..fixtures.plugin import coder_audit_options
+
+    return coder_audit_options(config).seed
+
+
+@pytest.fixture(scope="session")
+def contract_target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    """The plugin's `coder_audit_target`; without the plugin, the same from the environment."""
+    if request.config.pluginmanager.hasplugin(PLUGIN):
+        yield request.getfixturevalue("coder_audit_target")
+        return
+    from ..fixtures.plugin import coder_audit_options
+
+    options = coder_audit_options(request.config)
+    with open_target(options.url, token=options.token) as target:
+        yield target
+
+
+@pytest.fixture(scope="session")
+def contract_report(contract_target: Target, pytestconfig: pytest.Config) -> ContractReport:
+    """One Schemathesis run over the whole document (the semantic checks run as their own tests)."""
+    try:
+        return run_contract(
+            contract_target,
+            schema=_document(),
+            seed=_seed(pytestconfig),
+            profile=_profile().name,
+            semantic=False,
+        )
+    except ContractError as error:  # the target is unusable, or no owner token
+        pytest.fail(str(error), pytrace=False)
+
+
+def _fail_with(failures: list[ContractFailure]) -> None:
+    if failures:
+        pytest.fail("\n\n".join(map(render_failure, failures)), pytrace=False)
+
+
+@pytest.mark.parametrize("check", list(SEMANTIC_CHECKS))
+def test_semantic(check: str, contract_target: Target, pytestconfig: pytest.Config) -> None:
+    """The semantic check holds on the target (see `coder_audit_mock.contracts.checks`)."""
+    seed = _seed(pytestconfig)
+    outcome = SEMANTIC_CHECKS[check].run(
+        contract_target, seed=seed, max_examples=_profile().semantic_examples
+    )
+    if outcome.status == "skipped":
+        pytest.skip(outcome.reason)
+    if outcome.status == "failed":
+        found = str(outcome.violation) if outcome.violation is not None else outcome.reason
+        pytest.fail(f"{found}\n\nseed: {seed} (rerun with --coder-audit-seed {seed})", pytrace=False)
+
+
+def test_operation(operation: str, contract_report: ContractReport) -> None:
+    """Every Schemathesis check passed on this operation, in every phase that applies."""
+    _fail_with([failure for failure in contract_report.failures if failure.operation == operation])
+
+
+def test_run_completed(contract_report: ContractReport) -> None:
+    """Schemathesis reported no error outside the document's operations."""
+    known = set(_operation_labels(_document()))
+    _fail_with([failure for failure in contract_report.failures if failure.operation not in known])

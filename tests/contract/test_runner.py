@@ -1,0 +1,185 @@
+"""`run_contract`: the quick profile passes the mock; broken or unusable servers are named.
+
+Each run goes through Schemathesis's engine for real, so the runs here are few and small:
+one full quick-profile run (which must also stay within its 60 s budget), and runs with one
+fuzzing example and no semantic checks for the rest (the examples and coverage phases still
+send their ~250 deterministic requests).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
+
+from coder_audit_mock.contracts import (
+    PROFILES,
+    SEMANTIC_CHECKS,
+    ContractError,
+    ContractReport,
+    UnusableTarget,
+    open_target,
+    render_report,
+    run_contract,
+    write_junit_xml,
+)
+from coder_audit_mock.mockserver import create_app
+
+QUICK_BUDGET_SECONDS = 60.0  # the issue's limit for the quick profile in-process on 2 cores
+# The built-in checks that apply to the two audit operations (schemathesis-notes.md §4, §8).
+EXPECTED_CHECKS = {
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "ignored_auth",
+    "missing_required_header",
+    "unsupported_method",
+    "max_response_time",
+}
+OPERATIONS = {"GET /api/v2/audit", "POST /api/v2/audit/testgenerate"}
+
+
+def small_run(app: Starlette | None = None, *, seed: int = 0) -> ContractReport:
+    """A run with one fuzzing example per operation and no semantic checks."""
+    with open_target(app=app) as target:
+        return run_contract(target, seed=seed, max_examples=1, semantic=False)
+
+
+@pytest.fixture(scope="module")
+def quick_report() -> ContractReport:
+    with open_target() as target:
+        return run_contract(target, seed=0, profile="quick")
+
+
+def test_quick_profile_passes_the_in_process_mock(quick_report: ContractReport) -> None:
+    assert quick_report.passed, render_report(quick_report)
+    assert quick_report.max_examples == PROFILES["quick"].max_examples
+    phases = dict(quick_report.phases)
+    assert {phases[name] for name in ("examples", "coverage", "fuzzing")} == {"success"}
+    # The project's document has no links, so Schemathesis has no stateful scenario to run.
+    assert phases["stateful"] == "skipped: not_applicable"
+
+
+def test_quick_profile_stays_within_its_budget(quick_report: ContractReport) -> None:
+    assert quick_report.elapsed_seconds <= QUICK_BUDGET_SECONDS
+
+
+def test_every_applicable_check_ran_on_every_operation(quick_report: ContractReport) -> None:
+    ran = {(tally.operation, tally.check) for tally in quick_report.checks if tally.passed}
+    assert {(operation, check) for operation in OPERATIONS for check in EXPECTED_CHECKS} <= ran
+
+
+def test_every_semantic_check_passed(quick_report: ContractReport) -> None:
+    outcomes = {result.name: result.status for result in quick_report.semantic}
+    assert outcomes == dict.fromkeys(SEMANTIC_CHECKS, "passed")
+
+
+def test_report_lists_the_waiver_it_applied(quick_report: ContractReport) -> None:
+    # The mock answers testgenerate's out-of-enum actions with Coder's 500 (reference §1.2
+    # step 3): the failure waiver must have had work to do, and the report says so.
+    [applied] = quick_report.waivers
+    assert applied.waiver.id == "testgenerate-insert-500"
+    assert applied.excused > 0
+    assert "testgenerate-insert-500 (§1.2 step 3)" in render_report(quick_report)
+
+
+def test_the_same_seed_sends_the_same_requests() -> None:
+    first, again, other = small_run(seed=11), small_run(seed=11), small_run(seed=12)
+    assert first.passed and again.passed and other.passed
+    assert (first.requests_sent, first.request_digest) == (again.requests_sent, again.request_digest)
+    assert other.request_digest != first.request_digest
+
+
+class AnswersServerErrors:
+    """The mock, except that GET /api/v2/audit answers 500 with Coder's error body."""
+
+    def __init__(self) -> None:
+        self.mock = create_app()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == "/api/v2/audit":
+            body = json.dumps({"message": "An internal server error occurred."}).encode()
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": 500, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.mock(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def broken_report() -> ContractReport:
+    return small_run(AnswersServerErrors(), seed=3)  # type: ignore[arg-type]
+
+
+def test_a_server_error_fails_not_a_server_error_with_a_curl_command(broken_report: ContractReport) -> None:
+    assert not broken_report.passed
+    failure = next(f for f in broken_report.failures if f.check == "not_a_server_error")
+    assert (failure.operation, failure.code, failure.seed) == ("GET /api/v2/audit", "ST101", 3)
+    assert "curl -X GET" in failure.curl and "http://127.0.0.1:3000/api/v2/audit" in failure.curl
+    assert failure.response.startswith("HTTP 500")
+    assert "An internal server error occurred." in failure.response
+    text = render_report(broken_report)
+    assert text.startswith("coder-audit-mock check: FAILED")
+    assert "not_a_server_error [ST101] on GET /api/v2/audit" in text
+    assert "seed: 3 (rerun with --seed 3)" in text
+
+
+def test_the_other_operation_is_still_clean(broken_report: ContractReport) -> None:
+    assert {f.operation for f in broken_report.failures} == {"GET /api/v2/audit"}
+
+
+def test_junit_xml_names_the_failing_check(broken_report: ContractReport, tmp_path: Path) -> None:
+    path = tmp_path / "contract.xml"
+    write_junit_xml(broken_report, path)
+    root = ET.parse(path).getroot()
+    failing = {
+        (case.get("classname"), case.get("name"))
+        for case in root.iter("testcase")
+        if case.find("failure") is not None
+    }
+    assert ("GET /api/v2/audit", "not_a_server_error") in failing
+    assert all(classname == "GET /api/v2/audit" for classname, _ in failing)
+    assert int(root.get("failures", "0")) == len(failing)
+    properties = {p.get("name"): p.get("value") for p in root.iter("property")}
+    assert properties["seed"] == "3"
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        yield probe.getsockname()[1]  # bound but not listening: connections are refused
+
+
+def test_an_unreachable_target_is_unusable(closed_port: int) -> None:
+    with open_target(f"http://127.0.0.1:{closed_port}", token="x") as target:
+        with pytest.raises(UnusableTarget, match="cannot reach"):
+            run_contract(target, max_examples=1)
+
+
+def test_a_refused_token_is_unusable() -> None:
+    with open_target(app=create_app(), token="0123456789-abcdefghijklmnopqrstuv") as target:
+        with pytest.raises(UnusableTarget, match="refused the owner's token"):
+            run_contract(target, max_examples=1)
+
+
+def test_a_target_that_is_not_coder_is_unusable() -> None:
+    with open_target(app=Starlette(), token="x") as target:
+        with pytest.raises(UnusableTarget, match="does not look like a Coder server"):
+            run_contract(target, max_examples=1)
+
+
+def test_no_owner_token_is_a_usage_error(closed_port: int) -> None:
+    with open_target(f"http://127.0.0.1:{closed_port}") as target:
+        with pytest.raises(ContractError, match="owner's session token"):
+            run_contract(target)
