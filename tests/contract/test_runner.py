@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from coder_audit_mock.contracts import (
     PROFILES,
@@ -49,7 +49,7 @@ EXPECTED_CHECKS = {
 OPERATIONS = {"GET /api/v2/audit", "POST /api/v2/audit/testgenerate"}
 
 
-def small_run(app: Starlette | None = None, *, seed: int = 0) -> ContractReport:
+def small_run(app: ASGIApp | None = None, *, seed: int = 0) -> ContractReport:
     """A run with one fuzzing example per operation and no semantic checks."""
     with open_target(app=app) as target:
         return run_contract(target, seed=seed, max_examples=1, semantic=False)
@@ -118,7 +118,7 @@ class AnswersServerErrors:
 
 @pytest.fixture(scope="module")
 def broken_report() -> ContractReport:
-    return small_run(AnswersServerErrors(), seed=3)  # type: ignore[arg-type]
+    return small_run(AnswersServerErrors(), seed=3)
 
 
 def test_a_server_error_fails_not_a_server_error_with_a_curl_command(broken_report: ContractReport) -> None:
