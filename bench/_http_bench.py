@@ -89,11 +89,13 @@ def measure_throughput(
             name: len(http_get(s.port, AUDIT_TARGET, HEADERS)[2]) for name, s in servers.items()
         }
         for server in servers.values():
-            _load(load, server, plan, plan.warmup_seconds)
+            _measure(load, server, plan, plan.warmup_seconds)
         rounds: list[dict[str, Measured]] = []
         for number in range(plan.rounds):
             order = list(servers) if number % 2 == 0 else list(reversed(servers))
-            rounds.append({name: _load(load, servers[name], plan, plan.seconds) for name in order})
+            rounds.append(
+                {name: _measure(load, servers[name], plan, plan.seconds) for name in order}
+            )
         memory = {name: server.memory_mib() for name, server in servers.items()}
     return {
         "load_generator": load.name,
@@ -137,7 +139,9 @@ class Measured:
         return {**self.load.as_json(), "server_cpu_us_per_request": self.cpu_us_per_request}
 
 
-def _load(load: LoadGenerator, server: RunningServer, plan: LoadPlan, seconds: float) -> Measured:
+def _measure(
+    load: LoadGenerator, server: RunningServer, plan: LoadPlan, seconds: float
+) -> Measured:
     cpu_before = server.cpu_seconds()
     result = load.run(
         server.port,

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 HOST = "127.0.0.1"
 WRK_SCRIPT = pathlib.Path(__file__).with_name("wrk_report.lua")
@@ -130,10 +131,11 @@ def _run_wrk(
     )
 
 
-def _wrk_report(stdout: str) -> dict[str, object] | None:
+def _wrk_report(stdout: str) -> dict[str, Any] | None:
+    """The JSON line wrk_report.lua's `done` writes (numbers, and `errors` by kind)."""
     for line in stdout.splitlines():
         if line.startswith(_WRK_MARKER):
-            report: dict[str, object] = json.loads(line[len(_WRK_MARKER) :])
+            report: dict[str, Any] = json.loads(line[len(_WRK_MARKER) :])
             return report
     return None
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import functools
 import importlib.metadata
 import importlib.util
 import json
@@ -421,7 +422,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results["filtered"] = [
         _step(
             f"filtered queries, {size:,} logs",
-            lambda size=size: measure_size(size, plan.query_runs),
+            functools.partial(measure_size, size, plan.query_runs),
         )
         for size in plan.sizes
     ]

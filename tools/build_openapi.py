@@ -782,18 +782,42 @@ def render(document: JsonObject) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+# --profile: which Coder version the document describes (mockserver/_profiles.py) -> its file.
+PROFILE_OUTPUTS = {"newest": OUTPUT, "2023-01": MOCKSERVER / "openapi-2023-01.json"}
+
+
+def build_profile_document(profile: str) -> JsonObject:
+    """The document of a profile: NEWEST here, 2023-01 in build_openapi_early.py."""
+    if profile == "newest":
+        return build_document()
+    spec = importlib.util.spec_from_file_location(
+        "_build_openapi_early", Path(__file__).with_name("build_openapi_early.py")
+    )
+    if spec is None or spec.loader is None:
+        raise ImportError("cannot load build_openapi_early.py")
+    early = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(early)
+    document: JsonObject = early.build_document(sys.modules[__name__])
+    return document
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the project's OpenAPI 3.1 document.")
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed file differs")
+    parser.add_argument(
+        "--profile", choices=PROFILE_OUTPUTS, default="newest", help="the Coder version described"
+    )
     args = parser.parse_args(argv)
-    text = render(build_document())
+    output = PROFILE_OUTPUTS[args.profile]
+    text = render(build_profile_document(args.profile))
     if args.check:
-        current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
+        current = output.read_text(encoding="utf-8") if output.exists() else ""
         if current != text:
-            print(f"{OUTPUT} is out of date: run python tools/build_openapi.py", file=sys.stderr)
+            flag = "" if args.profile == "newest" else f" --profile {args.profile}"
+            print(f"{output} is out of date: run python tools/build_openapi.py{flag}", file=sys.stderr)
             return 1
         return 0
-    OUTPUT.write_text(text, encoding="utf-8")
+    output.write_text(text, encoding="utf-8")
     return 0
 
 

@@ -264,6 +264,13 @@ def _add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"use TOKEN for ROLE instead of the built-in one (repeatable); ROLE is one of "
         f"{', '.join(ROLES)}; TOKEN looks like {_TOKEN_EXAMPLE}",
     )
+    parser.add_argument(
+        "--profile",
+        type=_profile,
+        default="newest",
+        help="the Coder version to answer as: newest (default) or 2023-01, Coder as of "
+        "2023-01-03 (docs/profiles.md lists the differences)",
+    )
     _add_standalone_arguments(parser)
     parser.add_argument(
         "--quiet",
@@ -342,6 +349,17 @@ def _now(text: str) -> dt.datetime:
     return moment
 
 
+def _profile(text: str) -> str:
+    # Imported here: `--help` must not load the server.
+    from coder_audit_mock.mockserver._profiles import PROFILE_NAMES
+
+    if text not in PROFILE_NAMES:
+        raise argparse.ArgumentTypeError(
+            f"unknown profile {text!r}: expected one of {', '.join(PROFILE_NAMES)}"
+        )
+    return text
+
+
 def _role_token(text: str) -> tuple[str, str]:
     role, equals, token = text.partition("=")
     if not equals:
@@ -401,7 +419,7 @@ def _run_serve(args: argparse.Namespace) -> int:
             app = build_app(mock, options)
             url = _url(args.host, sock.getsockname()[1])
             roles = session_tokens(mock)["roles"]  # a scenario may have moved or dropped some
-            print(banner(url, args.seed, len(mock.store), now, roles), flush=True)
+            print(banner(url, args.seed, len(mock.store), now, roles, args.profile), flush=True)
             for line in notes(url):
                 print(line, flush=True)
             server = uvicorn.Server(_uvicorn_config(app, args.host, sock))
@@ -480,13 +498,21 @@ def rfc3339(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def banner(url: str, seed: int, log_count: int, now: dt.datetime, tokens: Mapping[str, str]) -> str:
+def banner(
+    url: str,
+    seed: int,
+    log_count: int,
+    now: dt.datetime,
+    tokens: Mapping[str, str],
+    profile: str = "newest",
+) -> str:
     """The start-up text of `serve`: where it listens, what data it holds, which tokens work.
 
     Args:
         url: the base URL the server listens on.
         seed, log_count, now: the data's settings.
         tokens: role -> session token.
+        profile: the Coder version answered as; named unless it is the default, "newest".
 
     Example:
         >>> print(banner("http://127.0.0.1:3000", 0, 5, dt.datetime(2024, 5, 1, tzinfo=dt.UTC),
@@ -500,7 +526,8 @@ def banner(url: str, seed: int, log_count: int, now: dt.datetime, tokens: Mappin
     example = next(iter(tokens.values()), "TOKEN")
     return "\n".join(
         [
-            f"{PROG} serving a mock of Coder's audit-log API",
+            f"{PROG} serving a mock of Coder's audit-log API"
+            + ("" if profile == "newest" else f" as Coder {profile} (--profile)"),
             f"  URL   {url}/api/v2/audit",
             f"  seed  {seed}",
             f"  logs  {log_count}",
@@ -704,6 +731,7 @@ def _mock_server(
         now_us=(now - _EPOCH) // dt.timedelta(microseconds=1),
         tokens=tokens,
         max_logs=args.max_logs,
+        profile=args.profile,
     )
     server = MockServer(settings)
     if args.scenario:

@@ -1,8 +1,8 @@
 """`run_contract`: the quick profile passes the mock; broken or unusable servers are named.
 
 Each run goes through Schemathesis's engine for real, so the runs here are few and small:
-one full quick-profile run (which must also stay within its 60 s budget), and runs with one
-fuzzing example and no semantic checks for the rest (the examples and coverage phases still
+one full quick-profile run (which must also stay within its 60 s budget), and runs with a few
+fuzzing examples and no semantic checks for the rest (the examples and coverage phases still
 send their ~250 deterministic requests).
 """
 
@@ -49,10 +49,10 @@ EXPECTED_CHECKS = {
 OPERATIONS = {"GET /api/v2/audit", "POST /api/v2/audit/testgenerate"}
 
 
-def small_run(app: ASGIApp | None = None, *, seed: int = 0) -> ContractReport:
-    """A run with one fuzzing example per operation and no semantic checks."""
+def small_run(app: ASGIApp | None = None, *, seed: int = 0, examples: int = 1) -> ContractReport:
+    """A run with few fuzzing examples per operation and no semantic checks."""
     with open_target(app=app) as target:
-        return run_contract(target, seed=seed, max_examples=1, semantic=False)
+        return run_contract(target, seed=seed, max_examples=examples, semantic=False)
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +94,14 @@ def test_report_lists_the_waiver_it_applied(quick_report: ContractReport) -> Non
 
 
 def test_the_same_seed_sends_the_same_requests() -> None:
-    first, again, other = small_run(seed=11), small_run(seed=11), small_run(seed=12)
+    # Hypothesis tries the simplest input first whatever the seed: a few examples make the
+    # seed show.
+    first, again, other = (small_run(seed=seed, examples=5) for seed in (11, 11, 12))
     assert first.passed and again.passed and other.passed
-    assert (first.requests_sent, first.request_digest) == (again.requests_sent, again.request_digest)
+    assert (first.requests_sent, first.request_digest) == (
+        again.requests_sent,
+        again.request_digest,
+    )
     assert other.request_digest != first.request_digest
 
 
@@ -107,9 +112,16 @@ class AnswersServerErrors:
         self.mock = create_app()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == "/api/v2/audit":
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and scope["path"] == "/api/v2/audit"
+        ):
             body = json.dumps({"message": "An internal server error occurred."}).encode()
-            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ]
             await send({"type": "http.response.start", "status": 500, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return
@@ -121,7 +133,9 @@ def broken_report() -> ContractReport:
     return small_run(AnswersServerErrors(), seed=3)
 
 
-def test_a_server_error_fails_not_a_server_error_with_a_curl_command(broken_report: ContractReport) -> None:
+def test_a_server_error_fails_not_a_server_error_with_a_curl_command(
+    broken_report: ContractReport,
+) -> None:
     assert not broken_report.passed
     failure = next(f for f in broken_report.failures if f.check == "not_a_server_error")
     assert (failure.operation, failure.code, failure.seed) == ("GET /api/v2/audit", "ST101", 3)
@@ -162,24 +176,24 @@ def closed_port() -> Iterator[int]:
 
 
 def test_an_unreachable_target_is_unusable(closed_port: int) -> None:
-    with open_target(f"http://127.0.0.1:{closed_port}", token="x") as target:
-        with pytest.raises(UnusableTarget, match="cannot reach"):
-            run_contract(target, max_examples=1)
+    unreachable = open_target(f"http://127.0.0.1:{closed_port}", token="x")
+    with unreachable as target, pytest.raises(UnusableTarget, match="cannot reach"):
+        run_contract(target, max_examples=1)
 
 
 def test_a_refused_token_is_unusable() -> None:
-    with open_target(app=create_app(), token="0123456789-abcdefghijklmnopqrstuv") as target:
-        with pytest.raises(UnusableTarget, match="refused the owner's token"):
-            run_contract(target, max_examples=1)
+    unknown_token = open_target(app=create_app(), token="0123456789-abcdefghijklmnopqrstuv")
+    with unknown_token as target, pytest.raises(UnusableTarget, match="refused the owner's token"):
+        run_contract(target, max_examples=1)
 
 
 def test_a_target_that_is_not_coder_is_unusable() -> None:
-    with open_target(app=Starlette(), token="x") as target:
-        with pytest.raises(UnusableTarget, match="does not look like a Coder server"):
-            run_contract(target, max_examples=1)
+    not_coder = open_target(app=Starlette(), token="x")
+    with not_coder as target, pytest.raises(UnusableTarget, match="not look like a Coder server"):
+        run_contract(target, max_examples=1)
 
 
 def test_no_owner_token_is_a_usage_error(closed_port: int) -> None:
-    with open_target(f"http://127.0.0.1:{closed_port}") as target:
-        with pytest.raises(ContractError, match="owner's session token"):
-            run_contract(target)
+    tokenless = open_target(f"http://127.0.0.1:{closed_port}")
+    with tokenless as target, pytest.raises(ContractError, match="owner's session token"):
+        run_contract(target)

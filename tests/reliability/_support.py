@@ -31,10 +31,12 @@ TESTGENERATE = "/api/v2/audit/testgenerate"
 COUNT_CAP = 2000  # reference §1.1 step 9 / §3.1: `count` is at most COUNT_CAP + 1
 INTERNAL_ERROR = "An internal server error occurred."
 # Reference §1.2: the only 500s Coder itself answers to testgenerate input (a value outside a
-# database enum, a NUL in jsonb, a caller who may read but not create logs).
+# database enum, a NUL in jsonb, a number beyond Postgres `numeric` in jsonb, a caller who may
+# read but not create logs). The mock's `numeric` ends at 4300 digits (MAX_NUMBER_DIGITS).
 DOCUMENTED_500_DETAILS = (
     "pq: invalid input value for enum ",
     "pq: unsupported Unicode escape sequence",
+    "pq: value overflows numeric format",
     "unauthorized",
 )
 REQUEST_TIMEOUT_S = 10.0  # one request longer than this is a hang
@@ -328,7 +330,8 @@ def raw_exchange(port: int, data: bytes, *, timeout: float = REQUEST_TIMEOUT_S) 
     with socket.create_connection((LOOPBACK, port), timeout=timeout) as sock:
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             sock.sendall(data)
-        response = http.client.HTTPResponse(sock)
+        # The method tells the parser whether a body follows (none after HEAD).
+        response = http.client.HTTPResponse(sock, method=data.split(b" ", 1)[0].decode("latin-1"))
         try:
             response.begin()
             body = response.read()

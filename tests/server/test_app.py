@@ -448,3 +448,74 @@ def test_html_is_escaped_like_go(make_client: Callable[..., TestClient]) -> None
     raw = client.get(AUDIT, headers=auth("owner")).content
     assert b"\\u003c\\u0026\\u003e" in raw and b"<&>" not in raw
     assert json.loads(raw)["audit_logs"][0]["additional_fields"] == {"x": "<&>"}
+
+
+def test_testgenerate_keeps_a_null_additional_fields(
+    make_client: Callable[..., TestClient],
+) -> None:
+    # json.RawMessage keeps the literal null, so the `{}` default does not apply (§5)
+    client = make_client(log_count=0)
+    client.post(TESTGENERATE, json={"additional_fields": None}, headers=auth("owner"))
+    assert (
+        body_of(client.get(AUDIT, headers=auth("owner")))["audit_logs"][0]["additional_fields"]
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("time", "stored"),
+    [
+        ("2024-01-01T00:00:00+24:00", "2023-12-31T00:00:00Z"),  # Go allows offset hours up to 24
+        ("2024-01-01T1:02:03Z", "2024-01-01T01:02:03Z"),  # and a one-digit hour
+        ("2024-01-01T00:00:00,25Z", "2024-01-01T00:00:00.25Z"),  # and a comma before the fraction
+    ],
+)
+def test_testgenerate_time_as_go_parses_it(
+    make_client: Callable[..., TestClient], time: str, stored: str
+) -> None:
+    client = make_client(log_count=0)
+    assert client.post(TESTGENERATE, json={"time": time}, headers=auth("owner")).status_code == 204
+    assert body_of(client.get(AUDIT, headers=auth("owner")))["audit_logs"][0]["time"] == stored
+
+
+@pytest.mark.parametrize(
+    ("time", "detail"),
+    [
+        (
+            "2024-01-01t00:00:00Z",
+            'parsing time "2024-01-01t00:00:00Z" as "2006-01-02T15:04:05Z07:00": cannot parse "t00:00:00Z" as "T"',
+        ),
+        (
+            "2024-01-01T00:00:00z",
+            'parsing time "2024-01-01T00:00:00z" as "2006-01-02T15:04:05Z07:00": cannot parse "z" as "Z07:00"',
+        ),
+        (
+            "2024-01-01T00:00:00+25:00",
+            'parsing time "2024-01-01T00:00:00+25:00": time zone offset hour out of range',
+        ),
+        ("2024-02-30T00:00:00Z", 'parsing time "2024-02-30T00:00:00Z": day out of range'),
+        ("2024-01-01T24:00:00Z", 'parsing time "2024-01-01T24:00:00Z": hour out of range'),
+    ],
+)
+def test_testgenerate_bad_time(
+    make_client: Callable[..., TestClient], time: str, detail: str
+) -> None:
+    client = make_client(log_count=0)
+    response = client.post(TESTGENERATE, json={"time": time}, headers=auth("owner"))
+    assert response.status_code == 400
+    assert body_of(response) == {"message": "Request body must be valid JSON.", "detail": detail}
+
+
+def test_a_time_go_cannot_encode_breaks_the_page_as_in_coder(
+    make_client: Callable[..., TestClient],
+) -> None:
+    client = make_client(log_count=2)
+    accepted = client.post(
+        TESTGENERATE, json={"time": "9999-12-31T23:59:59-01:00"}, headers=auth("owner")
+    )
+    assert accepted.status_code == 204
+    response = client.get(AUDIT, headers=auth("owner"))
+    assert response.status_code == 200
+    assert response.content.startswith(b"json: error calling MarshalJSON for type time.Time")
+    # pages without that log still work
+    assert body_of(client.get(AUDIT, params={"offset": 1}, headers=auth("owner")))["count"] == 3

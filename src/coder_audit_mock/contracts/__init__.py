@@ -50,7 +50,13 @@ try:
     )
     from ._schema import ContractDocument, detect_kind, load_schema, read_document
     from ._target import Target, open_target
-    from .checks import DEFAULT_MAX_EXAMPLES, SEMANTIC_CHECKS, CheckOutcome, SemanticCheck, harvest_corpus
+    from .checks import (
+        DEFAULT_MAX_EXAMPLES,
+        SEMANTIC_CHECKS,
+        CheckOutcome,
+        SemanticCheck,
+        harvest_corpus,
+    )
     from .strategies import (
         SEARCH_KEYS,
         Corpus,
@@ -76,7 +82,7 @@ except ModuleNotFoundError as _missing:
         ) from _MISSING_EXTRA
 
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.py checks
     "AppliedWaiver",
     "CODER_DOCUMENTS",
     "CheckOutcome",

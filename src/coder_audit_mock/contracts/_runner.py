@@ -27,7 +27,7 @@ import shlex
 import time
 import types
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
@@ -36,10 +36,14 @@ from schemathesis.engine.recorder import ScenarioRecorder
 
 from ..mockserver import DEFAULT_TOKENS
 from ._errors import ContractError, ContractViolation
-from ._schema import ContractDocument, read_document, load_schema
+from ._schema import ContractDocument, load_schema, read_document
 from ._target import Target
 from ._waivers import DocumentKind, Waiver, WaiverLedger
 from .checks import SEMANTIC_CHECKS, CheckOutcome
+
+if TYPE_CHECKING:
+    import schemathesis
+    from schemathesis.core.failures import Failure
 
 __all__ = [
     "PROFILES",
@@ -55,7 +59,6 @@ __all__ = [
 ]
 
 AUDIT_PATH = "/api/v2/audit"
-TOKEN_HEADER = "Coder-Session-Token"
 TOKEN_VARIABLE = "${CODER_SESSION_TOKEN}"
 IN_PROCESS_ORIGIN = "http://testserver"  # what the in-process ASGI transport calls the app
 MOCK_ORIGIN = "http://127.0.0.1:3000"  # `coder-audit-mock serve` by default
@@ -86,7 +89,6 @@ class Profile:
         max_examples: Schemathesis examples per operation in the fuzzing phase.
         semantic_examples: Hypothesis examples per semantic check.
         continue_on_failure: keep testing an operation after its first failure.
-        description: one line for `--help`.
 
     Example:
         >>> PROFILES["quick"].max_examples
@@ -97,7 +99,6 @@ class Profile:
     max_examples: int
     semantic_examples: int
     continue_on_failure: bool
-    description: str
 
 
 PROFILES: Mapping[str, Profile] = types.MappingProxyType(
@@ -107,14 +108,12 @@ PROFILES: Mapping[str, Profile] = types.MappingProxyType(
             max_examples=25,
             semantic_examples=8,
             continue_on_failure=False,
-            description="about half a minute against the in-process mock (CI)",
         ),
         "thorough": Profile(
             "thorough",
             max_examples=200,
             semantic_examples=60,
             continue_on_failure=True,
-            description="several minutes; keeps testing an operation after a failure",
         ),
     }
 )
@@ -331,8 +330,10 @@ def run_contract(
     chosen = PROFILES[profile]
     examples = chosen.max_examples if max_examples is None else max_examples
     started = time.monotonic()
-    document = schema if isinstance(schema, ContractDocument) else read_document(schema, target=target)
     probe_target(target)
+    document = (
+        schema if isinstance(schema, ContractDocument) else read_document(schema, target=target)
+    )
     ledger = WaiverLedger()
     bound = load_schema(
         target,
@@ -345,7 +346,9 @@ def run_contract(
     # The semantic checks go first: they reason about the data they read and write, and
     # Schemathesis's writes (logs dated year 0001 or 9999, say) are legal but make that harder.
     semantic_results, semantic_failures = (
-        _run_semantic(target, seed, chosen.semantic_examples if max_examples is None else max_examples)
+        _run_semantic(
+            target, seed, chosen.semantic_examples if max_examples is None else max_examples
+        )
         if semantic
         else ((), ())
     )
@@ -386,8 +389,9 @@ class _CurlRewriter:
 
     def __call__(self, curl: str) -> str:
         if self.secret:
-            curl = curl.replace(self.secret, TOKEN_VARIABLE)
-            curl = curl.replace(f"'{TOKEN_HEADER}: {TOKEN_VARIABLE}'", f'"{TOKEN_HEADER}: {TOKEN_VARIABLE}"')
+            # Closes the single quotes Schemathesis puts around header values, so the shell
+            # expands the variable there.
+            curl = curl.replace(self.secret, f"'\"{TOKEN_VARIABLE}\"'")
         if self.in_process and IN_PROCESS_ORIGIN in curl:
             curl = MOCK_NOTE + curl.replace(IN_PROCESS_ORIGIN, MOCK_ORIGIN)
         return curl
@@ -413,7 +417,9 @@ class _EngineRun:
             elif isinstance(event, events.ScenarioFinished):
                 self._scenario(event.phase.value, event.recorder)
             elif isinstance(event, events.NonFatalError):
-                self._error(event.label, event.info.title, event.info.message, event.info.code_sample)
+                self._error(
+                    event.label, event.info.title, event.info.message, event.info.code_sample
+                )
             elif isinstance(event, events.FatalError):
                 self._error("engine", "Schemathesis stopped", repr(event.exception), None)
             elif isinstance(event, events.EngineFinished):
@@ -448,7 +454,11 @@ class _EngineRun:
         name = event.phase.name.value
         if name in ("examples", "coverage", "fuzzing", "stateful"):
             skipped = event.phase.skip_reason
-            outcome = f"skipped: {skipped.value}" if event.status == Status.SKIP and skipped else event.status.value
+            outcome = (
+                f"skipped: {skipped.value}"
+                if event.status == Status.SKIP and skipped
+                else event.status.value
+            )
             self.phases.append((name, outcome))
 
     def _scenario(self, phase: str, recorder: ScenarioRecorder) -> None:
@@ -483,7 +493,7 @@ class _EngineRun:
                     self._add(check.name, failure, label, curl, _describe(response), phase)
 
     def _add(
-        self, check: str, failure: Any, operation: str, curl: str, response: str, phase: str
+        self, check: str, failure: Failure, operation: str, curl: str, response: str, phase: str
     ) -> None:
         self._failures.setdefault(
             (check, failure),
@@ -514,7 +524,7 @@ class _EngineRun:
         self._failures.setdefault(("error", (label, title, message)), failure)
 
 
-def _describe(response: Any) -> str:
+def _describe(response: schemathesis.Response | None) -> str:
     """The response as text: status line, headers, then the body (truncated)."""
     if response is None:
         return "(no response)"
@@ -557,7 +567,7 @@ def _semantic_failure(name: str, outcome: CheckOutcome, seed: int) -> ContractFa
 
 
 def _operation_of(curl: str) -> str:
-    """"GET /api/v2/audit" from a curl command line ("" when there is none)."""
+    """The operation a curl command line sends, e.g. "GET /api/v2/audit" ("" if none)."""
     command = next((line for line in curl.splitlines() if line.startswith("curl")), "")
     try:
         words = shlex.split(command)
@@ -568,4 +578,3 @@ def _operation_of(curl: str) -> str:
         return ""
     method = words[words.index("-X") + 1] if "-X" in words[:-1] else "GET"
     return f"{method} {urlsplit(url).path}"
-

@@ -104,7 +104,9 @@ def detect_kind(document: Mapping[str, Any]) -> DocumentKind:
         _info_title(document) == CODER_TITLE or _has_apidocgen_mark(document)
     ):
         base_path = str(document.get("basePath") or "/").rstrip("/")
-        return DocumentKind.CODER_EARLY if base_path == EARLY_BASE_PATH else DocumentKind.CODER_NEWEST
+        return (
+            DocumentKind.CODER_EARLY if base_path == EARLY_BASE_PATH else DocumentKind.CODER_NEWEST
+        )
     if str(document.get("openapi", "")).startswith("3.") and _info_title(document) == _info_title(
         openapi_document()
     ):
@@ -143,6 +145,7 @@ def read_document(location: str | None = None, *, target: Target | None = None) 
         >>> swagger.kind, "limit-not-required" in [w.id for w in swagger.waivers]  # doctest: +SKIP
         (<DocumentKind.CODER_NEWEST: 'coder-newest'>, True)
     """
+    raw: object
     if location is None:
         raw, source = openapi_document(), PROJECT_DOCUMENT
     elif location.startswith(("http://", "https://")):
@@ -232,7 +235,9 @@ def load_schema(
         ...     sorted(operation.label for operation in schema.get_all_operations_ok())
         ['GET /api/v2/audit', 'POST /api/v2/audit/testgenerate']
     """
-    document = schema if isinstance(schema, ContractDocument) else read_document(schema, target=target)
+    document = (
+        schema if isinstance(schema, ContractDocument) else read_document(schema, target=target)
+    )
     config: dict[str, Any] = {
         "seed": seed,
         # Generating `q` from the grammar's long pattern is slow by Hypothesis's measure; the
@@ -277,13 +282,13 @@ def _authenticate(schema: schemathesis.BaseSchema, token: str) -> None:
     class OwnerToken:
         """The owner's session token in `Coder-Session-Token` on every request."""
 
-        def get(self, case: schemathesis.Case, context: schemathesis.AuthContext) -> str:
+        def get(self, case: schemathesis.Case[Any], context: schemathesis.AuthContext) -> str:
             return token
 
         def set(
-            self, case: schemathesis.Case, data: str, context: schemathesis.AuthContext
+            self, case: schemathesis.Case[Any], data: str, context: schemathesis.AuthContext
         ) -> None:
-            case.headers = {**(case.headers or {}), TOKEN_HEADER: data}
+            case.headers[TOKEN_HEADER] = data
 
 
 def _excuse_waived_failures(
@@ -297,7 +302,7 @@ def _excuse_waived_failures(
     def filter_failure(
         context: schemathesis.HookContext,
         failure: Failure,
-        case: schemathesis.Case,
+        case: schemathesis.Case[Any],
         response: schemathesis.Response,
     ) -> bool:
         exchange = Exchange(
@@ -309,7 +314,9 @@ def _excuse_waived_failures(
         )
         for waiver in excusing:
             if waiver.excuses is not None and waiver.excuses(exchange):
-                ledger.record(waiver.id, f"{case.method} {case.formatted_path} {exchange.request_body!r}")
+                ledger.record(
+                    waiver.id, f"{case.method} {case.formatted_path} {exchange.request_body!r}"
+                )
                 return False  # dropped: a known, correct behaviour of the server
         return True
 
@@ -319,4 +326,3 @@ def _json_or_none(content: bytes) -> Any:
         return json.loads(content)
     except (ValueError, UnicodeDecodeError):
         return None
-

@@ -412,11 +412,12 @@ def _testgenerate_enums(document: dict[str, Any]) -> bool:
     changed = False
     for name, definition in (("action", "AuditAction"), ("resource_type", "ResourceType")):
         values = (_definition(document, f"codersdk.{definition}") or {}).get("enum")
-        if isinstance(values, list):
+        current = _property(document, _REQUEST, name) or {}
+        if isinstance(values, list) and not set(values) <= set(current.get("enum", [])):
             schema = {"type": "string", "enum": list(values)}
             changed |= _replace_property(document, _REQUEST, name, schema)
     build_reason = _property(document, _REQUEST, "build_reason")
-    if build_reason is not None and build_reason != {"type": "string"}:
+    if build_reason is not None and ("enum" in build_reason or "allOf" in build_reason):
         changed |= _replace_property(document, _REQUEST, "build_reason", {"type": "string"})
     return changed
 
@@ -446,7 +447,7 @@ def _testgenerate_formats(document: dict[str, Any]) -> bool:
 
 def _additional_fields_any(document: dict[str, Any]) -> bool:
     current = _property(document, _REQUEST, "additional_fields")
-    if current is None or current == {}:
+    if current is None or current.get("type") != "array":
         return False
     return _replace_property(document, _REQUEST, "additional_fields", {})
 
@@ -456,14 +457,22 @@ def _testgenerate_nulls(document: dict[str, Any]) -> bool:
     operation = _test_generate(document)
     if definition is None or operation is None:
         return False
+    changed = False
     properties = definition.get("properties", {})
     for name, schema in list(properties.items()):
         if schema.get(NULLABLE) is not True:
             properties[name] = _nullable(schema)
+            changed = True
     for parameter in operation.get("parameters", []):
-        if parameter.get("in") == "body" and isinstance(parameter.get("schema"), dict):
-            parameter["schema"] = _nullable(parameter["schema"])
-    return True
+        schema = parameter.get("schema")
+        if (
+            parameter.get("in") == "body"
+            and isinstance(schema, dict)
+            and schema.get(NULLABLE) is not True
+        ):
+            parameter["schema"] = _nullable(schema)
+            changed = True
+    return changed
 
 
 def _ip_is_string(document: dict[str, Any]) -> bool:
@@ -501,7 +510,11 @@ def _insert_fails(body: Any) -> bool:
     # An empty string or null means the default (§5), which is a valid enum value.
     return (
         (isinstance(action, str) and action != "" and action not in AUDIT_ACTIONS)
-        or (isinstance(resource_type, str) and resource_type != "" and resource_type not in RESOURCE_TYPES)
+        or (
+            isinstance(resource_type, str)
+            and resource_type != ""
+            and resource_type not in RESOURCE_TYPES
+        )
         or _holds_nul(body.get("additional_fields"))
     )
 
@@ -615,7 +628,7 @@ _REGISTER = (
     Waiver(
         id="service-account-email-empty",
         swagger_says="User.email has format email",
-        server_does="service accounts (is_service_account: true) have no email: `\"\"`",
+        server_does='service accounts (is_service_account: true) have no email: `""`',
         reference="§4.5 (is_service_account)",
         reason="an empty string is no email address, but it is what a service account has",
         applied_by="User.email: a string that is empty or has the shape local@domain",

@@ -129,7 +129,9 @@ def test_semantic(check: str, contract_target: Target, pytestconfig: pytest.Conf
         pytest.skip(outcome.reason)
     if outcome.status == "failed":
         found = str(outcome.violation) if outcome.violation is not None else outcome.reason
-        pytest.fail(f"{found}\n\nseed: {seed} (rerun with --coder-audit-seed {seed})", pytrace=False)
+        pytest.fail(
+            f"{found}\n\nseed: {seed} (rerun with --coder-audit-seed {seed})", pytrace=False
+        )
 
 
 def test_operation(operation: str, contract_report: ContractReport) -> None:

@@ -36,10 +36,10 @@ from ._auth import Caller, authenticate, forbidden
 from ._errors import CoderError
 from ._generate import DEFAULT_LOG_COUNT, DEFAULT_NOW_US, DEFAULT_SEED, generate_deployment
 from ._goparse import parse_go_query
-from ._json import GoJSONResponse
+from ._json import MEDIA_TYPE, GoJSONResponse
 from ._model import Deployment
 from ._profiles import BEFORE_BODY, DEFAULT_PROFILE, ROUTE, Profile, get_profile, user_ids_named
-from ._store import AuditStore, Query, page_body
+from ._store import AuditStore, Query, UnencodableLog, page_body
 from ._testgenerate import INTERNAL_ERROR_MESSAGE, build_log, decode_request
 
 logger = logging.getLogger("coder_audit_mock")
@@ -186,7 +186,11 @@ class MockServer:
             if limit
             else ([], 0)  # EARLY's LIMIT 0 (§3.2)
         )
-        return GoJSONResponse(page_body(self.store, logs, profile.count_rule(count, len(logs))))
+        try:
+            body = page_body(self.store, logs, profile.count_rule(count, len(logs)))
+        except UnencodableLog:
+            return Response(UnencodableLog.GO_ERROR_BODY, media_type=MEDIA_TYPE)
+        return GoJSONResponse(body)
 
     def _organization_named(self, caller: Caller, name: str) -> uuid.UUID | None:
         # Reference §2.1: looked up among non-deleted organizations the caller may see.

@@ -44,6 +44,7 @@ US_PER_SECOND = 1_000_000
 US_PER_DAY = 86_400 * US_PER_SECOND
 
 _DATE_LAYOUT = "2006-01-02"
+RFC3339_LAYOUT = "2006-01-02T15:04:05Z07:00"
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
 _CANONICAL_HEX_SPANS = ((0, 8), (9, 13), (14, 18), (19, 23), (24, 36))
 
@@ -283,14 +284,19 @@ def _is_ascii_digits(text: str) -> bool:
 
 
 class _DateParser:
-    """Go's `time.parse` walking the layout `2006-01-02`; each step returns the unparsed rest."""
+    """Go's `time.parse` walking a layout element by element; each step returns the unparsed rest.
 
-    def __init__(self, value: str) -> None:
+    Handles the two layouts the audit API parses: `2006-01-02` (search dates) and
+    `2006-01-02T15:04:05Z07:00` (testgenerate's `time`, `time.RFC3339`).
+    """
+
+    def __init__(self, value: str, layout: str = _DATE_LAYOUT) -> None:
         self.value = value
+        self.layout = layout
 
     def cannot_parse(self, value_elem: str, layout_elem: str) -> GoParseError:
         return GoParseError(
-            f"parsing time {_time_quote(self.value)} as {_time_quote(_DATE_LAYOUT)}: "
+            f"parsing time {_time_quote(self.value)} as {_time_quote(self.layout)}: "
             f"cannot parse {_time_quote(value_elem)} as {_time_quote(layout_elem)}"
         )
 
@@ -304,28 +310,116 @@ class _DateParser:
             raise self.cannot_parse(rest, "2006")
         return int(rest[:4]), rest[4:]
 
+    def literal(self, rest: str, text: str) -> str:
+        if not rest.startswith(text):
+            raise self.cannot_parse(rest, text)
+        return rest[len(text) :]
+
     def dash(self, rest: str) -> str:
-        if not rest.startswith("-"):
-            raise self.cannot_parse(rest, "-")
-        return rest[1:]
+        return self.literal(rest, "-")
 
     def two_digits(self, rest: str, layout_elem: str) -> tuple[int, str]:
-        # getnum(value, fixed=true): `01` and `02` need exactly two digits.
+        # getnum(value, fixed=true): `01`, `02`, `04`, `05` need exactly two digits.
         if len(rest) < 2 or not _is_ascii_digits(rest[:2]):
             raise self.cannot_parse(rest, layout_elem)
         return int(rest[:2]), rest[2:]
 
-    def parse(self) -> int:
+    def one_or_two_digits(self, rest: str, layout_elem: str) -> tuple[int, str]:
+        # getnum(value, fixed=false): `15` takes one digit, or two.
+        if not rest[:1].isascii() or not rest[:1].isdigit():
+            raise self.cannot_parse(rest, layout_elem)
+        width = 2 if len(rest) > 1 and _is_ascii_digits(rest[1]) else 1
+        return int(rest[:width]), rest[width:]
+
+    def date(self) -> tuple[int, int, int, str]:
         year, rest = self.year(self.value)
         month, rest = self.two_digits(self.dash(rest), "01")
         if not 1 <= month <= 12:
             raise self.failure(": month out of range")
         day, rest = self.two_digits(self.dash(rest), "02")
-        if rest:
-            raise self.failure(": extra text: " + _time_quote(rest))
+        return year, month, day, rest
+
+    def check_day(self, year: int, month: int, day: int) -> None:
         if not 1 <= day <= _days_in(month, year):
             raise self.failure(": day out of range")
+
+    def parse(self) -> int:
+        year, month, day, rest = self.date()
+        if rest:
+            raise self.failure(": extra text: " + _time_quote(rest))
+        self.check_day(year, month, day)
         return _days_from_civil(year, month, day) * US_PER_DAY
+
+    def parse_rfc3339(self) -> int:
+        year, month, day, rest = self.date()
+        hour, rest = self.one_or_two_digits(self.literal(rest, "T"), "15")
+        if hour >= 24:
+            raise self.failure(": hour out of range")
+        minute, rest = self.two_digits(self.literal(rest, ":"), "04")
+        if minute >= 60:
+            raise self.failure(": minute out of range")
+        second, rest = self.two_digits(self.literal(rest, ":"), "05")
+        if second >= 60:
+            raise self.failure(": second out of range")
+        nanos = 0
+        # A fraction the layout does not mention is still read after `05`, with `.` or `,`.
+        if len(rest) >= 2 and rest[0] in ".," and _is_ascii_digits(rest[1]):
+            end = 2
+            while end < len(rest) and _is_ascii_digits(rest[end]):
+                end += 1
+            nanos = int((rest[1:end] + "00000000")[:9])
+            rest = rest[end:]
+        offset, rest = self.zone(rest)
+        if rest:
+            raise self.failure(": extra text: " + _time_quote(rest))
+        self.check_day(year, month, day)
+        seconds = _days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+        micros, remainder = divmod(nanos, 1000)
+        # Postgres keeps microseconds, rounding half to even.
+        if remainder > 500 or (remainder == 500 and micros % 2):
+            micros += 1
+        return (seconds - offset) * US_PER_SECOND + micros
+
+    def zone(self, rest: str) -> tuple[int, str]:
+        # stdISO8601ColonTZ: "Z", or "±hh:mm" where Go allows hh up to 24 and mm up to 60.
+        if rest.startswith("Z"):
+            return 0, rest[1:]
+        if len(rest) < 6 or rest[3] != ":" or rest[0] not in "+-":
+            raise self.cannot_parse(rest, "Z07:00")
+        if not _is_ascii_digits(rest[1:3]) or not _is_ascii_digits(rest[4:6]):
+            raise self.cannot_parse(rest, "Z07:00")
+        hours, minutes = int(rest[1:3]), int(rest[4:6])
+        if hours > 24:
+            raise self.failure(": time zone offset hour out of range")
+        if minutes > 60:
+            raise self.failure(": time zone offset minute out of range")
+        sign = 1 if rest[0] == "+" else -1
+        return sign * (hours * 3600 + minutes * 60), rest[6:]
+
+
+def parse_go_rfc3339(text: str) -> int:
+    """Parse as Go's `time.Time.UnmarshalJSON` does (that is, `time.Parse(time.RFC3339, text)`).
+
+    Go's stricter RFC 3339 checks are switched off in its source (golang/go#54580), so this
+    accepts what `time.Parse` accepts: a one-digit hour, `,` before the fraction, offsets up
+    to ±24:60; it rejects lowercase `t`/`z`.
+
+    Returns:
+        Microseconds since the Unix epoch (UTC), rounded half to even as Postgres stores them.
+
+    Raises:
+        GoParseError: with Go's exact `time.ParseError` text.
+
+    Example:
+        >>> parse_go_rfc3339("1970-01-01T01:00:00.5+01:00")
+        500000
+        >>> try:
+        ...     parse_go_rfc3339("2024-01-01t00:00:00Z")
+        ... except GoParseError as error:
+        ...     print(error)
+        parsing time "2024-01-01t00:00:00Z" as "2006-01-02T15:04:05Z07:00": cannot parse "t00:00:00Z" as "T"
+    """
+    return _DateParser(text, RFC3339_LAYOUT).parse_rfc3339()
 
 
 def parse_go_date(text: str) -> int:

@@ -126,7 +126,8 @@ def _role_finder(server: MockServer) -> Callable[[Headers, Mapping[str, list[str
     """For the journal: which built-in role's token a request carries (never the token)."""
 
     def role_of(headers: Headers, query: Mapping[str, list[str]]) -> str | None:
-        token = session_token(headers, query)  # the carrier Coder would use (reference §6.1)
+        # The carrier Coder would use (reference §6.1), in the server's profile.
+        token = session_token(headers, query, server.profile.token_carriers)
         if not token:
             return None
         deployment = server.deployment

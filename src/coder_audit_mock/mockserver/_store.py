@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
-from ._errors import CoderError
+from ._errors import CoderError, MockServerError
 from ._json import go_json_bytes
 from ._model import AuditLog, Deployment
 from ._render import joined_build_reason, render_log
@@ -63,6 +63,25 @@ class LogLimitReached(CoderError):
             f"the mock server stores at most {max_logs} audit logs "
             "(coder-audit-mock --max-logs); reset it or raise the limit",
         )
+
+
+class UnencodableLog(MockServerError):
+    """A stored log Go's JSON encoder cannot write: a `time` outside years 0-9999.
+
+    testgenerate accepts such times (Go parses them, Postgres stores them), but
+    `time.Time.MarshalJSON` then fails, and Coder answers every page holding that log with a
+    200 whose body is the encoder's error text (`httpapi.Write` has already sent the status).
+    The app reproduces that body.
+
+    Example:
+        >>> str(UnencodableLog("year 10000"))
+        'year 10000'
+    """
+
+    GO_ERROR_BODY = (
+        b"json: error calling MarshalJSON for type time.Time: "
+        b"Time.MarshalJSON: year outside of range [0,9999]\n"
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -200,7 +219,11 @@ class AuditStore:
         """The log's JSON as Coder answers it, cached (rendering is pure for a fixed deployment)."""
         cached = self._rendered.get(log.id)
         if cached is None:
-            cached = go_json_bytes(self.renderer(log, self.deployment))
+            try:
+                rendered = self.renderer(log, self.deployment)
+            except MockServerError as error:
+                raise UnencodableLog(str(error)) from None
+            cached = go_json_bytes(rendered)
             if len(self._rendered) >= _RENDER_CACHE_SIZE:
                 self._rendered.clear()
             self._rendered[log.id] = cached
@@ -376,10 +399,5 @@ def page_body(store: AuditStore, logs: list[AuditLog], count: int) -> bytes:
     rendered: list[Any] = [store.render(log) for log in logs]
     cap = b"" if store.count_cap is None else b',"count_cap":' + str(store.count_cap).encode()
     return (
-        b'{"audit_logs":['
-        + b",".join(rendered)
-        + b'],"count":'
-        + str(count).encode()
-        + cap
-        + b"}"
+        b'{"audit_logs":[' + b",".join(rendered) + b'],"count":' + str(count).encode() + cap + b"}"
     )

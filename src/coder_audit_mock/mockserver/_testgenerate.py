@@ -10,16 +10,16 @@ Enum strings are not validated by the handler: Postgres rejects unknown ones at 
 
 from __future__ import annotations
 
+import decimal
 import json
+import math
 import random
-import re
 import uuid
-from collections.abc import Collection
-from datetime import datetime
+from collections.abc import Callable, Collection
 from typing import Any
 
 from ._errors import CoderError
-from ._goparse import parse_go_uuid
+from ._goparse import GO_ZERO_TIME_US, GoParseError, parse_go_rfc3339, parse_go_uuid
 from ._model import AUDIT_ACTIONS, NIL_UUID, RESOURCE_TYPES, AuditLog
 
 INVALID_JSON_MESSAGE = "Request body must be valid JSON."
@@ -112,6 +112,61 @@ def _innermost_open_bracket(text: str, end: int) -> str:
     return depth[-1] if depth else ""
 
 
+# Go's decoder refuses JSON nested deeper than 10000 with "exceeded max depth". The mock walks
+# stored values recursively (jsonb key order, rendering, scenarios), so it refuses far below
+# Python's recursion limit, with Go's message: deeper bodies would otherwise store a log that
+# makes every later read of it fail.
+MAX_JSON_DEPTH = 200
+# Python converts integers of at most this many digits to text (`sys.get_int_max_str_digits()`),
+# so longer numbers could be stored but never written back; Postgres `numeric` holds more
+# (131072 digits), but both refuse numbers beyond their range (see `_UnstorableNumber`).
+MAX_NUMBER_DIGITS = 4300
+
+
+class _UnstorableNumber(float):
+    """A JSON number the mock cannot store and write back exactly: more than MAX_NUMBER_DIGITS.
+
+    It decodes (a float, so a wrong-type error still says "number"), and inserting it into
+    `additional_fields` fails as Postgres fails on numbers beyond `numeric`'s range.
+    """
+
+
+def _parse_int(text: str) -> int | float:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        return _UnstorableNumber("inf")
+    return int(text)
+
+
+def _parse_float(text: str) -> int | float:
+    value = float(text)
+    if math.isfinite(value):
+        return value
+    # Beyond a float (e.g. 1e999): Postgres keeps the exact number and writes it out in full.
+    try:
+        exact = decimal.Decimal(text)
+    except decimal.InvalidOperation:  # an exponent beyond even Decimal's range
+        return _UnstorableNumber("inf")
+    if exact.adjusted() >= MAX_NUMBER_DIGITS or exact != exact.to_integral_value():
+        return _UnstorableNumber("inf")
+    return int(exact)
+
+
+def _nesting_depth(document: Any) -> int:
+    """How deeply arrays and objects nest in a decoded document (without recursing)."""
+    deepest, pending = 0, [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, _Pairs):
+            children = [item for _, item in value]
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def decode_request(body: bytes, accepted: Collection[str] = NEWEST_BODY_FIELDS) -> dict[str, Any]:
     """Decode a testgenerate body into the fields it sets, or raise Coder's 400.
 
@@ -131,13 +186,20 @@ def decode_request(body: bytes, accepted: Collection[str] = NEWEST_BODY_FIELDS) 
     start = len(text) - len(text.lstrip(" \t\r\n"))
     if start == len(text):
         raise _bad_json("EOF")
-    decoder = json.JSONDecoder(object_pairs_hook=_Pairs, parse_constant=_reject_constant)
+    decoder = json.JSONDecoder(
+        object_pairs_hook=_Pairs,
+        parse_constant=_reject_constant,
+        parse_int=_parse_int,
+        parse_float=_parse_float,
+    )
     try:
         document, _ = decoder.raw_decode(text, start)
     except json.JSONDecodeError as error:
         raise _bad_json(_go_syntax_error(error, text)) from None
     except RecursionError:
         raise _bad_json("exceeded max depth") from None
+    if _nesting_depth(document) > MAX_JSON_DEPTH:
+        raise _bad_json("exceeded max depth")
     if document is None:
         return {}
     if not isinstance(document, _Pairs):
@@ -151,7 +213,9 @@ def _decode_fields(pairs: list[tuple[str, Any]], accepted: Collection[str]) -> d
     first_type_error = ""
     for key, value in pairs:
         name = _match_field(key, accepted)
-        if name is None or value is None:
+        # JSON null leaves a field unset, except json.RawMessage, which keeps the literal `null`
+        # (so testgenerate stores null instead of the `{}` default, reference §5).
+        if name is None or (value is None and name != "additional_fields"):
             continue
         try:
             fields[name] = _decode_field(name, value)
@@ -196,8 +260,8 @@ def _decode_field(name: str, value: Any) -> Any:
 
 
 def _uuid_error(text: str) -> str:
-    # github.com/google/uuid ParseBytes errors.
-    length = len(text.encode("utf-8"))
+    # github.com/google/uuid ParseBytes errors. Go decoded a lone surrogate escape as U+FFFD.
+    length = len(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode())
     if length not in (32, 36, 38, 45):
         return f"invalid UUID length: {length}"
     if length == 45 and text[:9].lower() != "urn:uuid:":
@@ -214,66 +278,39 @@ def _jsonb_value(value: Any) -> Any:
     return value
 
 
-def _contains_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
+def _any_leaf(value: Any, test: Callable[[Any], bool]) -> bool:
+    """Whether `test` holds for an object key or a scalar anywhere in a decoded JSON value."""
     if isinstance(value, dict):
-        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
+        return any(_any_leaf(key, test) or _any_leaf(item, test) for key, item in value.items())
     if isinstance(value, list):
-        return any(_contains_nul(item) for item in value)
-    return False
+        return any(_any_leaf(item, test) for item in value)
+    return test(value)
 
 
-_RFC3339 = re.compile(
-    r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})[Tt](?P<h>[0-9]{2}):(?P<mi>[0-9]{2}):"
-    r"(?P<s>[0-9]{2})(?:\.(?P<f>[0-9]+))?(?P<z>[Zz]|[+-][0-9]{2}:[0-9]{2})",
-    re.ASCII,
-)
-_RFC3339_LAYOUT = "2006-01-02T15:04:05Z07:00"
+def _has_nul(leaf: Any) -> bool:
+    return isinstance(leaf, str) and "\x00" in leaf
+
+
+def _is_unstorable(leaf: Any) -> bool:
+    return isinstance(leaf, _UnstorableNumber)
 
 
 def parse_rfc3339(text: str) -> int:
     """Parse a testgenerate `time` as Go's `time.Time.UnmarshalJSON` does, to microseconds.
 
-    The zero time (`0001-01-01T00:00:00Z`) parses to the sentinel returned by `zero_time_us()`,
-    which means "use now". Postgres keeps microseconds, rounding half to even.
+    Raises Coder's 400 with Go's parse error as the detail.
 
     Example:
         >>> parse_rfc3339("1970-01-01T00:00:01.5Z")
         1500000
     """
-    match = _RFC3339.fullmatch(text)
-    if match is None:
-        raise _bad_json(f'parsing time "{text}" as "{_RFC3339_LAYOUT}": cannot parse "{text}"')
-    year, month, day = int(match["y"]), int(match["mo"]), int(match["d"])
-    hour, minute, second = int(match["h"]), int(match["mi"]), int(match["s"])
-    if not 1 <= month <= 12:
-        raise _bad_json(f'parsing time "{text}": month out of range')
-    if hour > 23 or minute > 59 or second > 59:
-        field = "hour" if hour > 23 else "minute" if minute > 59 else "second"
-        raise _bad_json(f'parsing time "{text}": {field} out of range')
     try:
-        base = datetime(max(year, 1), month, day)
-    except ValueError:
-        raise _bad_json(f'parsing time "{text}": day out of range') from None
-    days = (base - datetime(1970, 1, 1)).days - (365 if year == 0 else 0)
-    seconds = days * 86400 + hour * 3600 + minute * 60 + second
-    zone = match["z"]
-    if zone not in ("Z", "z"):
-        sign = 1 if zone[0] == "+" else -1
-        offset_hours, offset_minutes = int(zone[1:3]), int(zone[4:6])
-        if offset_hours > 24 or offset_minutes > 59:
-            raise _bad_json(f'parsing time "{text}": time zone offset out of range')
-        seconds -= sign * (offset_hours * 3600 + offset_minutes * 60)
-    fraction = match["f"] or ""
-    nanos = int((fraction + "000000000")[:9]) if fraction else 0
-    micros, remainder = divmod(nanos, 1000)
-    if remainder > 500 or (remainder == 500 and micros % 2):
-        micros += 1
-    return seconds * 1_000_000 + micros
+        return parse_go_rfc3339(text)
+    except GoParseError as error:
+        raise _bad_json(str(error)) from None
 
 
-ZERO_TIME_US = -62135596800 * 1_000_000  # 0001-01-01T00:00:00Z, Go's zero time
+ZERO_TIME_US = GO_ZERO_TIME_US  # 0001-01-01T00:00:00Z: Go's zero time means "now" (§5)
 
 
 def build_log(
@@ -306,8 +343,10 @@ def build_log(
     if action not in actions:
         raise _enum_error("audit_action", action)
     additional_fields = fields.get("additional_fields", {})
-    if _contains_nul(additional_fields):  # jsonb cannot hold \u0000
+    if _any_leaf(additional_fields, _has_nul):  # jsonb cannot hold \u0000
         raise CoderError(500, INTERNAL_ERROR_MESSAGE, "pq: unsupported Unicode escape sequence")
+    if _any_leaf(additional_fields, _is_unstorable):
+        raise CoderError(500, INTERNAL_ERROR_MESSAGE, "pq: value overflows numeric format")
     when = fields.get("time")
     resource_id = fields.get("resource_id", NIL_UUID)
     if resource_id == NIL_UUID:

@@ -1,0 +1,216 @@
+"""The waiver register: complete entries, applied to exactly the documents they are for, and
+each one both needed (the mock, faithful to Coder, breaks the literal Swagger) and narrow (a
+failure waiver excuses only the behaviour it describes).
+
+Coder's Swagger files are reference data beside the repository (`../shared/reference/`); the
+tests that read them are skipped when they are absent.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from starlette.testclient import TestClient
+
+from coder_audit_mock.contracts import (
+    WAIVERS,
+    DocumentKind,
+    Exchange,
+    applicable_waivers,
+    detect_kind,
+    read_document,
+)
+from coder_audit_mock.mockserver import (
+    AUDIT_ACTIONS,
+    DEFAULT_TOKENS,
+    RESOURCE_TYPES,
+    create_app,
+    openapi_document,
+)
+
+REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+NEWEST = REFERENCE / "coder-audit-swagger.json"
+EARLY = REFERENCE / "coder-audit-swagger-2023.json"
+needs_newest = pytest.mark.skipif(not NEWEST.exists(), reason=f"reference data absent: {NEWEST}")
+needs_early = pytest.mark.skipif(not EARLY.exists(), reason=f"reference data absent: {EARLY}")
+INSERT_500 = WAIVERS["testgenerate-insert-500"]
+TESTGENERATE = "POST /api/v2/audit/testgenerate"
+INTERNAL_ERROR = {"message": "An internal server error occurred.", "detail": "pq: ..."}
+
+
+def load(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return document
+
+
+@pytest.mark.parametrize("waiver", WAIVERS.values(), ids=list(WAIVERS))
+def test_every_waiver_is_a_complete_entry(waiver: Any) -> None:
+    assert WAIVERS[waiver.id] is waiver
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", waiver.id)
+    texts = (waiver.swagger_says, waiver.server_does, waiver.reason, waiver.applied_by)
+    assert all(text.strip() for text in texts)
+    assert waiver.reference.startswith("§")
+    assert (waiver.edit is None) != (waiver.excuses is None)  # a document or a failure waiver
+    assert waiver.applies_to
+    assert waiver.describe().startswith(f"{waiver.id} ({waiver.reference})")
+
+
+@needs_newest
+@needs_early
+def test_coders_documents_are_recognised_by_their_marks() -> None:
+    newest, early = load(NEWEST), load(EARLY)
+    assert detect_kind(newest) is DocumentKind.CODER_NEWEST
+    assert detect_kind(early) is DocumentKind.CODER_EARLY
+    untitled = {**newest, "info": {"title": "something else"}}
+    assert detect_kind(untitled) is DocumentKind.CODER_NEWEST  # testgenerate's x-apidocgen mark
+    assert detect_kind({**untitled, "paths": {}}) is DocumentKind.OTHER
+
+
+def test_the_projects_document_and_others_are_told_apart() -> None:
+    assert detect_kind(openapi_document()) is DocumentKind.PROJECT
+    other = {"openapi": "3.0.3", "info": {"title": "Zoo"}, "paths": {}}
+    assert detect_kind(other) is DocumentKind.OTHER
+
+
+@needs_newest
+def test_newest_swagger_gets_its_waivers() -> None:
+    document = read_document(str(NEWEST))
+    assert (document.kind, document.base_path) == (DocumentKind.CODER_NEWEST, "/")
+    assert [waiver.id for waiver in document.waivers] == [
+        "limit-not-required",
+        "pagination-int32",
+        "empty-query-value-is-absent",
+        "after-id-undocumented",
+        "q-grammar",
+        "error-responses-undocumented",
+        "user-may-be-null",
+        "user-status-dormant",
+        "service-account-email-empty",
+        "testgenerate-enums-not-enforced",
+        "testgenerate-empty-means-default",
+        "additional-fields-any-json",
+        "testgenerate-null-fields",
+        "testgenerate-insert-500",
+    ]
+
+
+@needs_early
+def test_early_swagger_gets_its_waivers() -> None:
+    document = read_document(str(EARLY))
+    assert (document.kind, document.base_path) == (DocumentKind.CODER_EARLY, "/api/v2")
+    assert [waiver.id for waiver in document.waivers] == [
+        "q-not-required",
+        "pagination-int32",
+        "empty-query-value-is-absent",
+        "q-grammar",
+        "error-responses-undocumented",
+        "user-may-be-null",
+        "testgenerate-empty-means-default",
+        "testgenerate-field-formats",
+        "testgenerate-null-fields",
+        "ip-is-string",
+        "additional-fields-object",
+        "testgenerate-insert-500",
+    ]
+
+
+def test_the_projects_document_gets_only_the_failure_waiver(tmp_path: Path) -> None:
+    assert [w.id for w in read_document().waivers] == ["testgenerate-insert-500"]
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "Zoo"}, "paths": {}}))
+    assert read_document(str(other)).waivers == ()
+
+
+@needs_newest
+def test_waivers_do_not_apply_twice_nor_touch_the_source() -> None:
+    source = load(NEWEST)
+    waived = copy.deepcopy(dict(read_document(str(NEWEST)).content))
+    edits = [w for w in applicable_waivers(DocumentKind.CODER_NEWEST) if w.edit is not None]
+    assert [w.id for w in edits if w.apply(waived)] == []
+    assert load(NEWEST) == source
+
+
+@needs_newest
+def test_newest_waived_document_states_the_servers_contract() -> None:
+    content = read_document(str(NEWEST)).content
+    get = content["paths"]["/api/v2/audit"]["get"]
+    parameters = {parameter["name"]: parameter for parameter in get["parameters"]}
+    assert parameters["limit"]["required"] is False
+    assert (parameters["offset"]["minimum"], parameters["offset"]["maximum"]) == (0, 2**31 - 1)
+    assert parameters["after_id"]["format"] == "uuid"
+    assert all(parameters[name]["allowEmptyValue"] for name in ("q", "limit", "offset", "after_id"))
+    assert re.fullmatch(parameters["q"]["pattern"], "resource_type:workspace action:create")
+    assert not re.fullmatch(parameters["q"]["pattern"], "foo:bar")
+    assert set(get["responses"]) == {"200", "400", "401", "403"}
+    post = content["paths"]["/api/v2/audit/testgenerate"]["post"]
+    assert set(post["responses"]) == {"204", "400", "401", "403", "500"}
+    request = content["definitions"]["codersdk.CreateTestAuditLogRequest"]["properties"]
+    assert set(request["action"]["enum"]) == {*AUDIT_ACTIONS, "", None}
+    assert set(request["resource_type"]["enum"]) == {*RESOURCE_TYPES, "", None}
+    assert all(schema["x-nullable"] for schema in request.values())
+
+
+@pytest.fixture(scope="module")
+def audit_page() -> Any:
+    """A page of the mock's logs that holds what Coder really sends and its Swagger denies."""
+    client = TestClient(create_app())
+    response = client.get(
+        "/api/v2/audit",
+        params={"limit": "1000"},
+        headers={"Coder-Session-Token": DEFAULT_TOKENS["owner"]},
+    )
+    users = [log["user"] for log in response.json()["audit_logs"]]
+    assert None in users  # reference §4.5: unknown actors
+    assert any(user and user["status"] == "dormant" for user in users)  # §4.4
+    assert any(user and user["email"] == "" for user in users)  # service accounts
+    return response
+
+
+@needs_newest
+def test_a_real_page_breaks_the_literal_swagger_and_fits_the_waived_one(audit_page: Any) -> None:
+    literal = schemathesis.openapi.from_dict(load(NEWEST))["/api/v2/audit"]["GET"]
+    waived = schemathesis.openapi.from_dict(dict(read_document(str(NEWEST)).content))
+    assert not literal.is_valid_response(audit_page)
+    assert waived["/api/v2/audit"]["GET"].is_valid_response(audit_page)
+
+
+def exchange(
+    body: Any, *, status: int = 500, response: Any = None, code: str = "ST101"
+) -> Exchange:
+    return Exchange(
+        TESTGENERATE, code, body, status, INTERNAL_ERROR if response is None else response
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"action": "bogus"},
+        {"resource_type": "auditable_group"},  # in Coder's Swagger enum, not in the database's
+        {"action": "create", "additional_fields": {"k": ["a\x00b"]}},
+    ],
+)
+def test_the_insert_500_is_excused_for_what_postgres_refuses(body: Any) -> None:
+    assert INSERT_500.excuses is not None and INSERT_500.excuses(exchange(body))
+
+
+@pytest.mark.parametrize(
+    "failed",
+    [
+        exchange({}),  # valid: the defaults are stored
+        exchange({"action": "", "resource_type": None}),  # empty and null mean the defaults
+        exchange({"action": "login", "resource_type": "workspace"}),  # database enum values
+        exchange({"action": "bogus"}, status=502),
+        exchange({"action": "bogus"}, response={"message": "panic", "detail": "TypeError"}),
+        exchange({"action": "bogus"}, code="ST108"),  # another check's failure
+        Exchange("GET /api/v2/audit", "ST101", None, 500, INTERNAL_ERROR),
+    ],
+)
+def test_the_insert_500_waiver_excuses_nothing_else(failed: Exchange) -> None:
+    assert INSERT_500.excuses is not None and not INSERT_500.excuses(failed)
