@@ -22,7 +22,7 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -797,7 +797,8 @@ def build_profile_document(profile: str) -> JsonObject:
         raise ImportError("cannot load build_openapi_early.py")
     early = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(early)
-    document: JsonObject = early.build_document(sys.modules[__name__])
+    # This module's names, however it was loaded (as a script, or from its file by a test).
+    document: JsonObject = early.build_document(SimpleNamespace(**globals()))
     return document
 
 
@@ -814,7 +815,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         current = output.read_text(encoding="utf-8") if output.exists() else ""
         if current != text:
             flag = "" if args.profile == "newest" else f" --profile {args.profile}"
-            print(f"{output} is out of date: run python tools/build_openapi.py{flag}", file=sys.stderr)
+            print(
+                f"{output} is out of date: run python tools/build_openapi.py{flag}", file=sys.stderr
+            )
             return 1
         return 0
     output.write_text(text, encoding="utf-8")

@@ -26,13 +26,12 @@ from __future__ import annotations
 import copy
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from coder_audit_mock.mockserver import _profiles  # noqa: E402 (needs the path above)
+from coder_audit_mock.mockserver import _profiles
 
 JsonObject = dict[str, Any]
 PROFILE = _profiles.EARLY_PROFILE
@@ -58,7 +57,7 @@ EARLY_SEARCH_EXAMPLES: dict[str, tuple[str, str]] = {
 }
 
 
-def _schemas(base: ModuleType) -> JsonObject:
+def _schemas(base: Any) -> JsonObject:
     schemas: JsonObject = copy.deepcopy(base.schemas())
     for name in ("LoginType", "MinimalOrganization", "SlimRole", "JsonWithoutNul"):
         del schemas[name]
@@ -101,7 +100,7 @@ def _schemas(base: ModuleType) -> JsonObject:
     return schemas
 
 
-def _audit_log_schema(base: ModuleType, newest: JsonObject) -> JsonObject:
+def _audit_log_schema(base: Any, newest: JsonObject) -> JsonObject:
     keys = (
         "id", "request_id", "time", "organization_id", "ip", "user_agent", "resource_type",
         "resource_id", "resource_target", "resource_icon", "action", "diff", "status_code",
@@ -126,7 +125,7 @@ def _audit_log_schema(base: ModuleType, newest: JsonObject) -> JsonObject:
     return base.closed_object(properties, keys, "One audit log, 2023-01 shape (§4.5).")
 
 
-def _user_schema(base: ModuleType) -> JsonObject:
+def _user_schema(base: Any) -> JsonObject:
     properties: JsonObject = {
         "id": base.UUID_STRING,
         "username": {"type": "string", "minLength": 1},
@@ -141,7 +140,7 @@ def _user_schema(base: ModuleType) -> JsonObject:
     return base.closed_object(properties, properties, "The acting user, 2023-01 shape (§4.5).")
 
 
-def _testgenerate_body_schema(base: ModuleType) -> JsonObject:
+def _testgenerate_body_schema(base: Any) -> JsonObject:
     go_uuid_or_null = base.nullable(base.ref("GoUuid"))
     return {
         "type": ["object", "null"],
@@ -162,7 +161,7 @@ def _testgenerate_body_schema(base: ModuleType) -> JsonObject:
     }
 
 
-def _responses(base: ModuleType) -> JsonObject:
+def _responses(base: Any) -> JsonObject:
     responses: JsonObject = copy.deepcopy(base.responses())
     responses["SearchOrPageError"] = base.error_response(
         "Bad `limit`/`offset`/`after_id` (§3.4 EARLY), else a malformed `q` element, a bad "
@@ -209,7 +208,10 @@ def _responses(base: ModuleType) -> JsonObject:
         },
         constraints={
             "required": ["detail"],
-            "properties": {"message": {"const": base.INTERNAL_ERROR}, "detail": {"pattern": "^pq: "}},
+            "properties": {
+                "message": {"const": base.INTERNAL_ERROR},
+                "detail": {"pattern": "^pq: "},
+            },
         },
     )
     return responses
@@ -228,7 +230,7 @@ def _security_schemes() -> JsonObject:
     }
 
 
-def _paths(base: ModuleType, security: JsonObject) -> JsonObject:
+def _paths(base: Any, security: JsonObject) -> JsonObject:
     paths: JsonObject = copy.deepcopy(base.paths())
     get_logs = paths["/api/v2/audit"]["get"]
     get_logs["description"] = (
@@ -260,8 +262,8 @@ def _paths(base: ModuleType, security: JsonObject) -> JsonObject:
     return paths
 
 
-def build_document(base: ModuleType) -> JsonObject:
-    """The 2023-01 document, from `base` (the loaded build_openapi module) and the EARLY profile."""
+def build_document(base: Any) -> JsonObject:
+    """The 2023-01 document, from `base` (build_openapi.py's names) and the EARLY profile."""
     document: JsonObject = base.build_document()
     security = _security_schemes()
     document["info"]["summary"] = (

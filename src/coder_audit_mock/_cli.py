@@ -90,6 +90,7 @@ class Subcommand:
 SUBCOMMANDS: tuple[str, ...] = (
     "coder_audit_mock._cli:SERVE",
     "coder_audit_mock.contracts._cli:CHECK",
+    "coder_audit_mock.contracts._diff_cli:DIFF",
 )
 
 

@@ -96,6 +96,8 @@ def test_newest_swagger_gets_its_waivers() -> None:
         "testgenerate-empty-means-default",
         "additional-fields-any-json",
         "testgenerate-null-fields",
+        "additional-fields-may-be-null",
+        "undeclared-query-parameters-ignored",
         "testgenerate-insert-500",
     ]
 
@@ -116,12 +118,19 @@ def test_early_swagger_gets_its_waivers() -> None:
         "testgenerate-null-fields",
         "ip-is-string",
         "additional-fields-object",
+        "additional-fields-may-be-null",
+        "undeclared-query-parameters-ignored",
         "testgenerate-insert-500",
     ]
 
 
-def test_the_projects_document_gets_only_the_failure_waiver(tmp_path: Path) -> None:
-    assert [w.id for w in read_document().waivers] == ["testgenerate-insert-500"]
+def test_the_projects_document_gets_only_the_failure_waivers(tmp_path: Path) -> None:
+    waivers = read_document().waivers
+    assert [w.id for w in waivers] == [
+        "undeclared-query-parameters-ignored",
+        "testgenerate-insert-500",
+    ]
+    assert all(w.excuses is not None for w in waivers)
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "Zoo"}, "paths": {}}))
     assert read_document(str(other)).waivers == ()
@@ -183,9 +192,8 @@ def test_a_real_page_breaks_the_literal_swagger_and_fits_the_waived_one(audit_pa
 def exchange(
     body: Any, *, status: int = 500, response: Any = None, code: str = "ST101"
 ) -> Exchange:
-    return Exchange(
-        TESTGENERATE, code, body, status, INTERNAL_ERROR if response is None else response
-    )
+    response = INTERNAL_ERROR if response is None else response
+    return Exchange(TESTGENERATE, code, "Server error", body, status, response)
 
 
 @pytest.mark.parametrize(
@@ -209,8 +217,36 @@ def test_the_insert_500_is_excused_for_what_postgres_refuses(body: Any) -> None:
         exchange({"action": "bogus"}, status=502),
         exchange({"action": "bogus"}, response={"message": "panic", "detail": "TypeError"}),
         exchange({"action": "bogus"}, code="ST108"),  # another check's failure
-        Exchange("GET /api/v2/audit", "ST101", None, 500, INTERNAL_ERROR),
+        Exchange("GET /api/v2/audit", "ST101", "Server error", None, 500, INTERNAL_ERROR),
     ],
 )
 def test_the_insert_500_waiver_excuses_nothing_else(failed: Exchange) -> None:
     assert INSERT_500.excuses is not None and not INSERT_500.excuses(failed)
+
+
+UNDECLARED = WAIVERS["undeclared-query-parameters-ignored"]
+ACCEPTED = "Invalid data should have been rejected\nExpected: 400, 401, 403"
+
+
+def accepted(*invalid: str, status: int = 200, operation: str = "GET /api/v2/audit") -> Exchange:
+    message = "\n".join([ACCEPTED, *(f"Invalid component: {line}" for line in invalid)])
+    return Exchange(operation, "ST201", message, None, status, {"audit_logs": []})
+
+
+def test_undeclared_query_parameters_are_excused_as_coder_ignores_them() -> None:
+    assert UNDECLARED.excuses is not None
+    assert UNDECLARED.excuses(accepted("in query - violates `additionalProperties`"))
+
+
+@pytest.mark.parametrize(
+    "failed",
+    [
+        accepted("parameter `limit` in query - violates `minimum`"),
+        accepted("in query - violates `additionalProperties`", "in body - violates `type`"),
+        accepted(),  # no invalid component named: nothing to judge by
+        accepted("in query - violates `additionalProperties`", status=400),
+        accepted("in query - violates `additionalProperties`", operation=TESTGENERATE),
+    ],
+)
+def test_the_undeclared_query_waiver_excuses_nothing_else(failed: Exchange) -> None:
+    assert UNDECLARED.excuses is not None and not UNDECLARED.excuses(failed)

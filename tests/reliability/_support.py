@@ -169,15 +169,20 @@ class ServedMock:
 
 
 @contextlib.contextmanager
-def serve_mock(tmp_dir: pathlib.Path, *flags: str) -> Iterator[ServedMock]:
+def serve_mock(
+    tmp_dir: pathlib.Path, *flags: str, default_host: bool = False
+) -> Iterator[ServedMock]:
     """Run `python -m coder_audit_mock serve --port 0 FLAGS` on 127.0.0.1; stop it afterwards.
 
-    The server's output goes to a file, never to a pipe: a pipe nobody drains would block the
-    server once its buffer is full, which is a hang this suite would then report as the mock's.
+    `--host 127.0.0.1` is passed unless `default_host` asks to rely on the default (which the
+    safe-defaults test checks is that same address). The server's output goes to a file, never
+    to a pipe: a pipe nobody drains would block the server once its buffer is full, which is a
+    hang this suite would then report as the mock's.
     """
     output = tmp_dir / f"serve-{time.monotonic_ns()}.log"
-    command = [sys.executable, "-m", "coder_audit_mock", "serve", "--host", LOOPBACK]
-    command += ["--port", "0", *flags]
+    command = [sys.executable, "-m", "coder_audit_mock", "serve", "--port", "0", *flags]
+    if not default_host:
+        command += ["--host", LOOPBACK]
     with output.open("wb") as sink:
         process = subprocess.Popen(
             command,

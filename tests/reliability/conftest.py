@@ -10,6 +10,7 @@ RELIABILITY_REPORT when that is set (docs/reliability.md explains each figure).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import pathlib
@@ -26,8 +27,8 @@ def start_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
     with contextlib.ExitStack() as stack:
         directory = tmp_path_factory.mktemp("serve")
 
-        def start(*flags: str) -> ServedMock:
-            return stack.enter_context(serve_mock(directory, *flags))
+        def start(*flags: str, default_host: bool = False) -> ServedMock:
+            return stack.enter_context(serve_mock(directory, *flags, default_host=default_host))
 
         yield start
 
@@ -41,8 +42,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"{section}: {shown}")
     report = os.environ.get("RELIABILITY_REPORT")
     if report:
-        document = {"profile": BUDGET.profile, "figures": FIGURES}
-        pathlib.Path(report).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+        document = {"budget": dataclasses.asdict(BUDGET), "figures": FIGURES}
+        path = pathlib.Path(report)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
         terminalreporter.write_line(f"figures written to {report}")
 
 

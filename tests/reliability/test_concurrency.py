@@ -9,8 +9,9 @@ organization-scoped readers (reference §5).
 
 The same load runs twice: over HTTP against a `serve` process (uvicorn, one event loop), and
 in-process from threads that each drive the app with their own event loop, so that the store's
-lock is what keeps the data consistent (`AuditStore` is documented thread-safe). Every fifth
-write carries a past `time`, so that inserts also land between stored logs.
+lock is what keeps the data consistent (`AuditStore` is documented thread-safe). Every tenth
+write carries a past `time`, so that inserts also land between stored logs (the store's
+rebuild path, O(n) per insert, hence not more often).
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def run_client(
             "resource_id": resource_id,
             "additional_fields": {"client": index, "step": step},
         }
-        if step % 5 == 4:
+        if step % 10 == 9:
             # An explicit past time lands between stored logs: the store's rebuild path.
             fields["time"] = f"2026-0{1 + draws.randrange(6)}-1{draws.randrange(10)}T08:00:00Z"
         written = client.testgenerate(fields)

@@ -23,8 +23,9 @@ from collections.abc import Callable
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from starlette.testclient import TestClient
 
-from coder_audit_mock.mockserver import DEFAULT_TOKENS
+from coder_audit_mock.mockserver import DEFAULT_TOKENS, create_app
 from coder_audit_mock.mockserver._errors import InvalidSearchQuery
 from coder_audit_mock.mockserver._search import parse_search_query
 
@@ -57,9 +58,14 @@ FUZZ = settings(
 
 
 @pytest.fixture(scope="module")
-def port(start_mock: Callable[..., ServedMock]) -> int:
+def served(start_mock: Callable[..., ServedMock]) -> ServedMock:
     # No admin endpoints: a fuzzed PUT /_mock/faults would turn on injected 500s.
-    return start_mock("--logs", str(SEEDED_LOGS), "--quiet", "--no-admin").port
+    return start_mock("--logs", str(SEEDED_LOGS), "--quiet", "--no-admin")
+
+
+@pytest.fixture(scope="module")
+def port(served: ServedMock) -> int:
+    return served.port
 
 
 class Campaign:
@@ -440,6 +446,15 @@ def test_numbers_beyond_a_float_read_back_exactly(port: int) -> None:
     assert b'"additional_fields":{"n":1' + b"0" * 400 + b"}" in page.body
 
 
+def test_absurd_content_length_in_process_is_a_413() -> None:
+    """uvicorn refuses a 5000-digit Content-Length itself; another ASGI server may pass it on."""
+    client = TestClient(create_app(log_count=0))
+    headers = {"Coder-Session-Token": DEFAULT_TOKENS["owner"], "Content-Length": "9" * 5000}
+    answer = client.post(TESTGENERATE, content=b"{}", headers=headers)
+    assert answer.status_code == 413
+    assert answer.json()["message"] == "Request body too large."
+
+
 # --- the search grammar is linear ----------------------------------------------------------------
 
 # Inputs that would be quadratic (or worse) for a backtracking or re-scanning parser.
@@ -491,6 +506,9 @@ def test_worst_case_queries_over_http_answer_quickly(port: int) -> None:
         assert time.perf_counter() - started < 1.0, family
 
 
-def test_fuzz_server_is_still_alive(port: int) -> None:
-    assert raw_exchange(port, build_request(b"GET", AUDIT.encode(), signed_in())).status == 200
+def test_fuzz_server_is_still_alive_and_logged_no_traceback(served: ServedMock) -> None:
+    request = build_request(b"GET", AUDIT.encode(), signed_in())
+    assert raw_exchange(served.port, request).status == 200
+    log = served.log_after_banner()
+    assert "Traceback" not in log and "unexpected error" not in log, log[-3000:]
     record("fuzz", server=f"{LOOPBACK}, {SEEDED_LOGS} seeded logs")

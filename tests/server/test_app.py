@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-
 import pytest
 from starlette.testclient import TestClient
 

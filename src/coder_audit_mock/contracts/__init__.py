@@ -76,6 +76,8 @@ except ModuleNotFoundError as _missing:
     _MISSING_EXTRA = _missing
 
     def __getattr__(name: str) -> object:
+        if name.startswith("_"):  # a submodule: let the import system try (and name the module)
+            raise AttributeError(name)
         raise ImportError(
             f"coder_audit_mock.contracts.{name} needs the contracts extra: "
             "pip install 'coder-audit-mock[contracts]'"

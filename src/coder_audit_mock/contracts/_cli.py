@@ -21,11 +21,12 @@ import os
 import pathlib
 import sys
 
-from .._cli import CliError, Subcommand, UsageError
+from .._cli import PROG, CliError, Subcommand, UsageError
 
 URL_VARIABLE = "CODER_URL"  # the Coder CLI's own variable names
 TOKEN_VARIABLE = "CODER_SESSION_TOKEN"
 EXIT_PASSED, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 _EXTRA_MODULES = frozenset({"schemathesis", "hypothesis", "httpx"})
 _PROFILES = ("quick", "thorough")  # the keys of _runner.PROFILES, which needs the extra
 
@@ -120,6 +121,9 @@ def _run_check(args: argparse.Namespace) -> int:
                 max_examples=args.max_examples,
                 profile=args.profile,
             )
+    except KeyboardInterrupt:
+        print(f"{PROG} check: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except _runner.UnusableTarget as error:
         raise _UnusableTarget(str(error)) from None
     except _errors.ContractError as error:

@@ -37,6 +37,11 @@ def render_report(report: ContractReport) -> str:
         f"  seed      {report.seed} (the same seed sends the same requests)",
         f"  profile   {report.profile}, {report.max_examples} examples per operation",
         "  phases    " + ", ".join(f"{phase}: {outcome}" for phase, outcome in report.phases),
+        *(
+            [f"  links     {', '.join(report.links)} (added for the stateful phase)"]
+            if report.links
+            else []
+        ),
         f"  requests  {report.requests_sent} sent by Schemathesis, digest {report.request_digest[:16]}",
         f"  time      {report.elapsed_seconds:.1f} s",
         "",

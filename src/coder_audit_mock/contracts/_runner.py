@@ -27,11 +27,11 @@ import shlex
 import time
 import types
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
-from schemathesis.engine import Status, events, from_schema
+from schemathesis.engine import Status, StopReason, events, from_schema
 from schemathesis.engine.recorder import ScenarioRecorder
 
 from ..mockserver import DEFAULT_TOKENS
@@ -207,6 +207,7 @@ class ContractReport:
         checks: per Schemathesis check and operation, how often it passed and failed.
         semantic: the semantic checks' outcomes.
         waivers: the waivers applied.
+        links: the links the kit added to the document for the stateful phase.
         phases: (phase, what happened) for examples, coverage, fuzzing and stateful.
         requests_sent: requests Schemathesis sent.
         request_digest: SHA-256 of those requests in order (method, URL, headers, body): the
@@ -230,6 +231,7 @@ class ContractReport:
     checks: tuple[CheckTally, ...]
     semantic: tuple[SemanticResult, ...]
     waivers: tuple[AppliedWaiver, ...]
+    links: tuple[str, ...]
     phases: tuple[tuple[str, str], ...]
     requests_sent: int
     request_digest: str
@@ -366,6 +368,7 @@ def run_contract(
         checks=run.tallies(),
         semantic=semantic_results,
         waivers=tuple(AppliedWaiver(w, excused.get(w.id, 0)) for w in document.waivers),
+        links=document.links,
         phases=tuple(run.phases),
         requests_sent=run.requests_sent,
         request_digest=run.digest.hexdigest(),
@@ -422,9 +425,18 @@ class _EngineRun:
                 )
             elif isinstance(event, events.FatalError):
                 self._error("engine", "Schemathesis stopped", repr(event.exception), None)
+            elif isinstance(event, events.Interrupted):
+                raise KeyboardInterrupt  # Ctrl-C: the engine stopped; a partial run proves nothing
             elif isinstance(event, events.EngineFinished):
-                for failure in event.failures:
-                    self._add("after_run", failure, failure.operation or "", "", "", "engine")
+                self._finished(event)
+
+    def _finished(self, event: events.EngineFinished) -> None:
+        for failure in event.failures:
+            self._add("after_run", failure, failure.operation or "", "", "", "engine")
+        if event.stop_reason != StopReason.COMPLETED:
+            # E.g. the server stopped answering: the phases left are skipped, not passed.
+            why = event.stop_reason.skip_explanation or event.stop_reason.value
+            self._error("engine", "Schemathesis stopped early", why, None)
 
     def failures(self) -> tuple[ContractFailure, ...]:
         silent = [

@@ -42,6 +42,7 @@ from ._waivers import (
     Waiver,
     WaiverLedger,
     applicable_waivers,
+    audit_operation,
 )
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_EXAMPLES",
     "PROJECT_DOCUMENT",
+    "STATEFUL_LINKS",
     "ContractDocument",
     "detect_kind",
     "load_schema",
@@ -75,11 +77,12 @@ class ContractDocument:
         kind: project / Coder NEWEST / Coder EARLY / other.
         base_path: the path its operation paths are relative to ("/" or "/api/v2").
         waivers: the waivers applied to it, in register order.
+        links: the links added for Schemathesis's stateful phase (`STATEFUL_LINKS`).
 
     Example:
         >>> document = read_document()
-        >>> document.kind.value, document.base_path, [w.id for w in document.waivers]
-        ('project', '/', ['testgenerate-insert-500'])
+        >>> document.kind.value, document.base_path, document.links
+        ('project', '/', ('ReadNewest', 'SameQuery'))
     """
 
     content: Mapping[str, Any]
@@ -87,6 +90,7 @@ class ContractDocument:
     kind: DocumentKind
     base_path: str
     waivers: tuple[Waiver, ...]
+    links: tuple[str, ...] = ()
 
 
 def detect_kind(document: Mapping[str, Any]) -> DocumentKind:
@@ -160,7 +164,41 @@ def read_document(location: str | None = None, *, target: Target | None = None) 
     kind = detect_kind(raw)
     content = copy.deepcopy(raw)
     applied = tuple(waiver for waiver in applicable_waivers(kind) if waiver.apply(content))
-    return ContractDocument(content, source, kind, _base_path(content), applied)
+    links = _add_stateful_links(content) if kind is not DocumentKind.OTHER else ()
+    return ContractDocument(content, source, kind, _base_path(content), applied, links)
+
+
+# Links between the two operations, so that Schemathesis's stateful phase has sequences to run
+# (schemathesis-notes.md §7): none of the audit documents has any. They add no requirement:
+# each request they lead to is one the document already allows. (A link that copies the
+# written `resource_id` into `q` would give `q=resource_id:` when the body had none, which
+# the search grammar refuses.)
+STATEFUL_LINKS: Mapping[tuple[str, str, str], Mapping[str, Mapping[str, object]]] = {
+    # After testgenerate wrote a log, read the newest one.
+    ("post", "/audit/testgenerate", "204"): {"ReadNewest": {"parameters": {"limit": 1}}},
+    # After a page, ask the same query again.
+    ("get", "/audit", "200"): {"SameQuery": {"parameters": {"q": "$request.query.q"}}},
+}
+
+
+def _add_stateful_links(content: dict[str, Any]) -> tuple[str, ...]:
+    keyword = "x-links" if "swagger" in content else "links"
+    list_logs = audit_operation(content, "get", "/audit") or {}
+    operation_id = list_logs.get("operationId")
+    if not isinstance(operation_id, str):
+        return ()
+    added: list[str] = []
+    for (method, suffix, status), links in STATEFUL_LINKS.items():
+        response = ((audit_operation(content, method, suffix) or {}).get("responses") or {}).get(
+            status
+        )
+        if isinstance(response, dict) and keyword not in response:
+            response[keyword] = {
+                name: {"operationId": operation_id, **copy.deepcopy(dict(link))}
+                for name, link in links.items()
+            }
+            added += links
+    return tuple(added)
 
 
 def _read_file(location: str) -> object:
@@ -232,8 +270,8 @@ def load_schema(
         >>> from coder_audit_mock.contracts import open_target
         >>> with open_target() as target:
         ...     schema = load_schema(target, seed=1, max_examples=5)
-        ...     sorted(operation.label for operation in schema.get_all_operations_ok())
-        ['GET /api/v2/audit', 'POST /api/v2/audit/testgenerate']
+        ...     sorted(schema)
+        ['/api/v2/audit', '/api/v2/audit/testgenerate']
     """
     document = (
         schema if isinstance(schema, ContractDocument) else read_document(schema, target=target)
@@ -308,6 +346,7 @@ def _excuse_waived_failures(
         exchange = Exchange(
             operation=case.operation.label,
             failure_code=failure.code,
+            failure_message=failure.message,
             request_body=case.body if isinstance(case.body, dict | list) else None,
             status_code=response.status_code,
             response_body=_json_or_none(response.content),

@@ -20,7 +20,9 @@ DOCUMENT_FILE = "openapi.json"
 def _document_text(file_name: str) -> str:
     # importlib.resources (not __file__ arithmetic) so the document is found in wheels and zips.
     return (
-        resources.files("coder_audit_mock.mockserver").joinpath(file_name).read_text(encoding="utf-8")
+        resources.files("coder_audit_mock.mockserver")
+        .joinpath(file_name)
+        .read_text(encoding="utf-8")
     )
 
 

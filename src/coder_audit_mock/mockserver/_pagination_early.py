@@ -16,7 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from coder_audit_mock.mockserver._errors import CoderError, InvalidPagination, Validation
-from coder_audit_mock.mockserver._goparse import GoParseError, go_quote, parse_go_atoi, parse_go_uuid
+from coder_audit_mock.mockserver._goparse import (
+    GoParseError,
+    go_quote,
+    parse_go_atoi,
+    parse_go_uuid,
+)
 from coder_audit_mock.mockserver._pagination import Page
 from coder_audit_mock.mockserver._testgenerate import INTERNAL_ERROR_MESSAGE
 

@@ -54,18 +54,20 @@ EARLY = "2023-01"
 DEFAULT_PROFILE = NEWEST
 
 # Where the read permission is checked (reference §1.1 step 2, §1.3 step 2, §1.4).
-ROUTE = "route"  # a middleware on the whole /api/v2/audit group, before routing (403 first)
-HANDLER = "handler"  # inside GET's handler only (unknown paths are 404, testgenerate unchecked)
+# ROUTE: a middleware on the whole /api/v2/audit group, before routing (so 403 before 404);
+# HANDLER: inside GET's handler only (unknown paths are 404, testgenerate has its own check).
+ROUTE = "route middleware, before routing"
+HANDLER = "GET handler only"
 # When testgenerate checks the caller may *create* audit logs (reference §1.2 step 3, §1.4).
-AT_INSERT = "at insert"  # after decoding the body; refused inserts are a 500 `unauthorized…`
-BEFORE_BODY = "before body"  # before reading the body: 403 Forbidden
+AT_INSERT = "at insert, after the body: 500 `unauthorized…`"
+BEFORE_BODY = "before the body is read: 403"
 
 SearchParser = Callable[..., SearchFilter]
 
 
-def _doc(text: str, reference: str) -> Any:
-    """A profile field with its meaning and reference § (rendered in docs/profiles.md)."""
-    return dataclasses.field(metadata={"doc": text, "reference": reference})
+def _doc(text: str, reference: str) -> dict[str, str]:
+    """A profile field's meaning and reference § (rendered in docs/profiles.md)."""
+    return {"doc": text, "reference": reference}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -77,45 +79,75 @@ class Profile:
         (True, 2000)
     """
 
-    name: str = _doc("profile name (`--profile`)", "§0")
-    coder: str = _doc("Coder commit and date", "§0")
+    name: str = dataclasses.field(metadata=_doc("profile name (`--profile`)", "§0"))
+    coder: str = dataclasses.field(metadata=_doc("Coder commit and date", "§0"))
     # -- enums -------------------------------------------------------------------------------
-    resource_types: tuple[str, ...] = _doc("resource types (database enum)", "§4.2")
-    audit_actions: tuple[str, ...] = _doc("audit actions (database enum)", "§4.1")
-    build_reasons: tuple[str, ...] = _doc("build reasons", "§4.3")
-    user_statuses: tuple[str, ...] = _doc("user statuses", "§4.4")
+    resource_types: tuple[str, ...] = dataclasses.field(
+        metadata=_doc("resource types (database enum)", "§4.2")
+    )
+    audit_actions: tuple[str, ...] = dataclasses.field(
+        metadata=_doc("audit actions (database enum)", "§4.1")
+    )
+    build_reasons: tuple[str, ...] = dataclasses.field(metadata=_doc("build reasons", "§4.3"))
+    user_statuses: tuple[str, ...] = dataclasses.field(metadata=_doc("user statuses", "§4.4"))
     # -- the search query q ------------------------------------------------------------------
-    parse_search: SearchParser = _doc("`q` parser", "§2")
-    search_keys: tuple[str, ...] = _doc("keys `q` reads (others: see the parser)", "§2")
-    filter_resource_types: frozenset[str] = _doc("resource types a filter honours", "§2.2")
-    filter_actions: frozenset[str] = _doc("actions a filter honours", "§2.2")
-    rejects_bad_search: bool = _doc(
-        "unknown keys, bad enums, bad dates, repeated keys are a 400", "§2, §9.6"
+    parse_search: SearchParser = dataclasses.field(metadata=_doc("`q` parser", "§2"))
+    search_keys: tuple[str, ...] = dataclasses.field(
+        metadata=_doc("keys `q` reads (others: see the parser)", "§2")
     )
-    username_matches: Callable[[User, str], bool] = _doc("`username:` matches", "§2")
-    username_me: bool = _doc("`username:me` means the caller", "§2.1")
+    filter_resource_types: frozenset[str] = dataclasses.field(
+        metadata=_doc("resource types a filter honours", "§2.2")
+    )
+    filter_actions: frozenset[str] = dataclasses.field(
+        metadata=_doc("actions a filter honours", "§2.2")
+    )
+    rejects_bad_search: bool = dataclasses.field(
+        metadata=_doc("unknown keys, bad enums, bad dates, repeated keys are a 400", "§2, §9.6")
+    )
+    username_matches: Callable[[User, str], bool] = dataclasses.field(
+        metadata=_doc("`username:` matches", "§2")
+    )
+    username_me: bool = dataclasses.field(metadata=_doc("`username:me` means the caller", "§2.1"))
     # -- pagination and count ----------------------------------------------------------------
-    parse_pagination: Callable[[Mapping[str, Sequence[str]]], Page] = _doc(
-        "`limit`/`offset`/`after_id` parser", "§3.4"
+    parse_pagination: Callable[[Mapping[str, Sequence[str]]], Page] = dataclasses.field(
+        metadata=_doc("`limit`/`offset`/`after_id` parser", "§3.4")
     )
-    sql_window: Callable[[Page], tuple[int, int]] = _doc("LIMIT and OFFSET run", "§3.1, §3.2")
-    count_rule: Callable[[int, int], int] = _doc("`count`", "§3.1, §3.2, §9.5")
-    count_cap: int | None = _doc("`count_cap` field", "§3.1")
+    sql_window: Callable[[Page], tuple[int, int]] = dataclasses.field(
+        metadata=_doc("LIMIT and OFFSET run", "§3.1, §3.2")
+    )
+    count_rule: Callable[[int, int], int] = dataclasses.field(
+        metadata=_doc("`count`", "§3.1, §3.2, §9.5")
+    )
+    count_cap: int | None = dataclasses.field(metadata=_doc("`count_cap` field", "§3.1"))
     # -- authentication and authorization ----------------------------------------------------
-    token_carriers: tuple[TokenCarrier, ...] = _doc("token carriers, first wins", "§6.1")
-    www_authenticate: bool = _doc("`WWW-Authenticate` header on 401", "§6.2")
-    forbidden_detail: str = _doc("`detail` of the 403 body", "§1.1, §1.3, §9.13")
-    read_check: str = _doc("where the read permission is checked", "§1.1, §1.3")
-    org_scoped_reads: bool = _doc("organization admins/auditors read their org's logs", "§6.3")
-    # -- testgenerate ------------------------------------------------------------------------
-    testgenerate_fields: tuple[str, ...] = _doc("testgenerate body fields read", "§5")
-    create_check: str = _doc("testgenerate's owner-only check", "§1.2, §1.4")
-    # -- what the logs look like -------------------------------------------------------------
-    render_log: Callable[[AuditLog, Any], Mapping[str, Any]] = _doc(
-        "log JSON (user object, additional_fields, description, links)", "§4.5-§4.7"
+    token_carriers: tuple[TokenCarrier, ...] = dataclasses.field(
+        metadata=_doc("token carriers, first wins", "§6.1")
     )
-    data_rules: DataRules | None = _doc("seeded data", "§4, §8")
-    openapi_file: str = _doc("OpenAPI document (package data)", "§7")
+    www_authenticate: bool = dataclasses.field(
+        metadata=_doc("`WWW-Authenticate` header on 401", "§6.2")
+    )
+    forbidden_detail: str = dataclasses.field(
+        metadata=_doc("`detail` of the 403 body", "§1.1, §1.3, §9.13")
+    )
+    read_check: str = dataclasses.field(
+        metadata=_doc("where the read permission is checked", "§1.1, §1.3")
+    )
+    org_scoped_reads: bool = dataclasses.field(
+        metadata=_doc("organization admins/auditors read their org's logs", "§6.3")
+    )
+    # -- testgenerate ------------------------------------------------------------------------
+    testgenerate_fields: tuple[str, ...] = dataclasses.field(
+        metadata=_doc("testgenerate body fields read", "§5")
+    )
+    create_check: str = dataclasses.field(
+        metadata=_doc("testgenerate's owner-only check", "§1.2, §1.4")
+    )
+    # -- what the logs look like -------------------------------------------------------------
+    render_log: Callable[[AuditLog, Any], Mapping[str, Any]] = dataclasses.field(
+        metadata=_doc("log JSON (user object, additional_fields, description, links)", "§4.5-§4.7")
+    )
+    data_rules: DataRules | None = dataclasses.field(metadata=_doc("seeded data", "§4, §8"))
+    openapi_file: str = dataclasses.field(metadata=_doc("OpenAPI document (package data)", "§7"))
 
 
 def _username_newest(user: User, value: str) -> bool:
@@ -262,7 +294,7 @@ def get_profile(name: str) -> Profile:
 
     Example:
         >>> get_profile("2023-01").read_check
-        'handler'
+        'GET handler only'
     """
     try:
         return PROFILES[name]
@@ -312,7 +344,7 @@ def describe_value(value: object) -> str:
             f"{len(value.user_statuses)} user statuses; {describe_value(value.reshape_fields)}"
         )
     if callable(value):
-        doc = (value.__doc__ or value.__name__).strip().splitlines()
+        doc = str(value.__doc__ or getattr(value, "__name__", "")).strip().splitlines()
         return " ".join(line.strip() for line in doc[: _first_paragraph_length(doc)])
     return str(value) if value != "" else '""'
 
@@ -330,9 +362,7 @@ def differences_table(profiles: Sequence[Profile] = (NEWEST_PROFILE, EARLY_PROFI
     """
     fields = {field.name: field for field in dataclasses.fields(Profile)}
     differing = dict.fromkeys(
-        name
-        for other in profiles[1:]
-        for name in ["coder", *differences(profiles[0], other)]
+        name for other in profiles[1:] for name in ["coder", *differences(profiles[0], other)]
     )
     lines = [
         "| what | reference | " + " | ".join(profile.name for profile in profiles) + " |",
@@ -349,7 +379,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def user_ids_named(profile: Profile, users: Mapping[uuid.UUID, User], value: str) -> frozenset[uuid.UUID]:
+def user_ids_named(
+    profile: Profile, users: Mapping[uuid.UUID, User], value: str
+) -> frozenset[uuid.UUID]:
     """The ids of the users a `username:` filter matches under `profile` (`me` excluded).
 
     Example:

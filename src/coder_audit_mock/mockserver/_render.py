@@ -261,7 +261,13 @@ _UUID_FIELD = "workspace_id"
 NEWEST_ADDITIONAL_FIELDS = AdditionalFieldsShape(
     json_names={
         name: name
-        for name in ("workspace_name", "build_number", "build_reason", "workspace_owner", _UUID_FIELD)
+        for name in (
+            "workspace_name",
+            "build_number",
+            "build_reason",
+            "workspace_owner",
+            _UUID_FIELD,
+        )
     },
     unknown={
         "workspace_name": "unknown",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._model import NIL_UUID, AuditLog, Deployment, User
+from ._model import AuditLog, Deployment, User
 from ._render import (
     FRIENDLY_ACTIONS,
     AdditionalFieldsShape,

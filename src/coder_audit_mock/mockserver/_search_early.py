@@ -116,7 +116,9 @@ def parse_search_query_early(
     if values.get("date_to", ""):
         date_to = _lenient_date(values["date_to"]) + END_OF_DAY_US
         if date_to < date_from:
-            detail = f"DateTo value {go_quote(go_time_text(date_to))} cannot be before than DateFrom"
+            detail = (
+                f"DateTo value {go_quote(go_time_text(date_to))} cannot be before than DateFrom"
+            )
             raise InvalidSearchQuery((Validation("q", detail),))
     resource_id: uuid.UUID | None = None
     if values.get("resource_id", ""):

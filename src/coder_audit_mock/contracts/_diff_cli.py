@@ -1,0 +1,132 @@
+"""`coder-audit-mock diff`: differential testing from the command line.
+
+```
+coder-audit-mock diff --left URL|mock[:PROFILE] --right URL|mock[:PROFILE]
+                      [--token TOKEN] [--left-token TOKEN] [--right-token TOKEN]
+                      [--seed N] [--max-examples N]
+```
+
+`mock` is a fresh in-process mock (`mock:2023-01` in that profile); a URL is a server's origin,
+checked with the owner's token from `--left-token`/`--right-token`, else `--token`, else
+`CODER_SESSION_TOKEN`. Exit codes: 0 no difference, 1 differences (listed, each with a curl
+command), 2 a usage error, 3 a server is unreachable or refuses the token.
+
+Only the standard library and the base CLI are imported at module level (`--help` stays quick).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from .._cli import CliError, Subcommand, UsageError
+
+if TYPE_CHECKING:
+    from ._target import Target
+
+TOKEN_VARIABLE = "CODER_SESSION_TOKEN"  # the Coder CLI's own variable name
+MOCK = "mock"
+EXIT_SAME, EXIT_DIFFERENT, EXIT_UNUSABLE = 0, 1, 3
+
+
+class _UnusableServer(CliError):
+    """A server cannot be compared at all: one line on stderr, exit code 3."""
+
+    exit_code = EXIT_UNUSABLE
+
+
+def _add_diff_arguments(parser: argparse.ArgumentParser) -> None:
+    for side in ("left", "right"):
+        parser.add_argument(
+            f"--{side}",
+            required=True,
+            metavar="URL|mock[:PROFILE]",
+            help=f"the {side} server: an origin such as https://coder.example.com, or `mock` "
+            "for an in-process mock (`mock:2023-01` for that profile)",
+        )
+    parser.add_argument(
+        "--token",
+        help=f"the owner's session token for URL servers (default: ${TOKEN_VARIABLE})",
+    )
+    parser.add_argument("--left-token", help="the left server's owner token (default: --token)")
+    parser.add_argument("--right-token", help="the right server's owner token (default: --token)")
+    parser.add_argument(
+        "--seed",
+        type=_natural,
+        default=0,
+        metavar="N",
+        help="the same seed sends the same requests (default: 0)",
+    )
+    parser.add_argument(
+        "--max-examples",
+        type=_natural,
+        default=100,
+        metavar="N",
+        help="generated requests after the fixed catalogue (default: 100)",
+    )
+
+
+def _natural(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected an integer 0 or more")
+    return int(text)
+
+
+@contextlib.contextmanager
+def _open(spec: str, token: str | None) -> Iterator[Target]:
+    """The server `spec` names, as a contract `Target`."""
+    from ..mockserver import create_app
+    from ..mockserver._profiles import PROFILE_NAMES
+    from ._target import open_target
+
+    name, colon, profile = spec.partition(":")
+    if name == MOCK:
+        profile = profile if colon else PROFILE_NAMES[0]
+        if profile not in PROFILE_NAMES:
+            raise UsageError(
+                f"unknown profile {profile!r} in {spec!r}: expected one of {', '.join(PROFILE_NAMES)}"
+            )
+        with open_target(app=create_app(profile=profile)) as target:
+            yield dataclasses.replace(target, description=f"mock ({profile})")
+        return
+    if token is None:
+        raise UsageError(
+            f"comparing {spec} needs the owner's session token: --token, --left-token/"
+            f"--right-token or ${TOKEN_VARIABLE}"
+        )
+    with open_target(spec, token=token) as target:
+        yield target
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from ._diff import render_diff_report, run_diff
+    from ._errors import ContractError
+    from ._runner import UnusableTarget, probe_target
+
+    shared = args.token or os.environ.get(TOKEN_VARIABLE, "").strip() or None
+    try:
+        with (
+            _open(args.left, args.left_token or shared) as left,
+            _open(args.right, args.right_token or shared) as right,
+        ):
+            for target in (left, right):
+                probe_target(target)
+            report = run_diff(left, right, seed=args.seed, max_examples=args.max_examples)
+    except UnusableTarget as error:
+        raise _UnusableServer(str(error)) from None
+    except ContractError as error:
+        raise UsageError(str(error)) from None
+    print(render_diff_report(report), flush=True)
+    return EXIT_SAME if report.same else EXIT_DIFFERENT
+
+
+DIFF = Subcommand(
+    name="diff",
+    summary="Send the same requests to two servers and report every difference.",
+    add_arguments=_add_diff_arguments,
+    run=_run_diff,
+)
