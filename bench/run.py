@@ -178,7 +178,7 @@ def judge(results: dict[str, Any]) -> list[Verdict]:
         if name in apps:
             ratio = apps[name]["ratio_to_bare"]
             verdicts.append(
-                Verdict(f"throughput of {label} >= 0.6 x bare ASGI", f"{ratio:.2f}", ratio >= 0.6)
+                Verdict(f"throughput of {label} >= 0.6 x bare ASGI", f"{ratio:.3f}", ratio >= 0.6)
             )
     largest = [size for size in results["filtered"] if size["log_count"] >= 1_000_000]
     if largest:

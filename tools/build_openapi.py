@@ -782,8 +782,9 @@ def render(document: JsonObject) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-# --profile: which Coder version the document describes (mockserver/_profiles.py) -> its file.
-PROFILE_OUTPUTS = {"newest": OUTPUT, "2023-01": MOCKSERVER / "openapi-2023-01.json"}
+# --profile: which Coder version the document describes (mockserver/_profiles.py).
+PROFILES = ("newest", "2023-01")
+EARLY_OUTPUT = MOCKSERVER / "openapi-2023-01.json"
 
 
 def build_profile_document(profile: str) -> JsonObject:
@@ -806,10 +807,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the project's OpenAPI 3.1 document.")
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed file differs")
     parser.add_argument(
-        "--profile", choices=PROFILE_OUTPUTS, default="newest", help="the Coder version described"
+        "--profile", choices=PROFILES, default="newest", help="the Coder version described"
     )
     args = parser.parse_args(argv)
-    output = PROFILE_OUTPUTS[args.profile]
+    output = OUTPUT if args.profile == "newest" else EARLY_OUTPUT
     text = render(build_profile_document(args.profile))
     if args.check:
         current = output.read_text(encoding="utf-8") if output.exists() else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,9 +57,17 @@ def small_run(app: ASGIApp | None = None, *, seed: int = 0, examples: int = 1) -
 
 
 @pytest.fixture(scope="module")
-def quick_report() -> ContractReport:
+def quick_run() -> tuple[ContractReport, float]:
+    """The quick profile against a fresh in-process mock, and the CPU seconds it took."""
+    started = time.process_time()
     with open_target() as target:
-        return run_contract(target, seed=0, profile="quick")
+        report = run_contract(target, seed=0, profile="quick")
+    return report, time.process_time() - started
+
+
+@pytest.fixture(scope="module")
+def quick_report(quick_run: tuple[ContractReport, float]) -> ContractReport:
+    return quick_run[0]
 
 
 def test_quick_profile_passes_the_in_process_mock(quick_report: ContractReport) -> None:
@@ -69,8 +78,10 @@ def test_quick_profile_passes_the_in_process_mock(quick_report: ContractReport) 
     assert quick_report.links == ("ReadNewest", "SameQuery")
 
 
-def test_quick_profile_stays_within_its_budget(quick_report: ContractReport) -> None:
-    assert quick_report.elapsed_seconds <= QUICK_BUDGET_SECONDS
+def test_quick_profile_stays_within_its_budget(quick_run: tuple[ContractReport, float]) -> None:
+    # CPU time of this process (client, Schemathesis and the in-process mock together) is what
+    # the run costs on an idle machine; wall time also counts whatever else shares the cores.
+    assert quick_run[1] <= QUICK_BUDGET_SECONDS
 
 
 def test_every_applicable_check_ran_on_every_operation(quick_report: ContractReport) -> None:

@@ -199,7 +199,7 @@ def test_marker_misuse_names_the_problem(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines_random(
         [
             "*@pytest.mark.coder_audit takes keywords only, e.g. seed=3, count=50",
-            "*@pytest.mark.coder_audit: unknown keyword 'logs'; expected seed, count, now",
+            "*@pytest.mark.coder_audit: unknown keyword 'logs'; expected seed, count, now, profile",
             "*@pytest.mark.coder_audit(count=-1): expected an integer 0 to 1000000",
             "*@pytest.mark.coder_audit(now='yesterday'): expected a datetime or an RFC 3339 *",
         ]

@@ -54,6 +54,8 @@ class Client(Protocol):
 
     def testgenerate(self, fields: Mapping[str, Any], role: str = "owner") -> Answer: ...
 
+    def close(self) -> None: ...
+
 
 @dataclasses.dataclass
 class ClientRun:
@@ -96,6 +98,15 @@ def run_client(
     client: Client, index: int, baseline: Baseline, start: threading.Barrier, deadline: Deadline
 ) -> ClientRun:
     """One client's loop: write, read back its own logs, read the table; bounded twice."""
+    try:
+        return client_loop(client, index, baseline, start, deadline)
+    finally:
+        client.close()
+
+
+def client_loop(
+    client: Client, index: int, baseline: Baseline, start: threading.Barrier, deadline: Deadline
+) -> ClientRun:
     draws = random.Random(f"reliability-client:{index}")
     run = ClientRun(request_id=str(uuid.UUID(int=draws.getrandbits(128), version=4)))
     last_count = 0
@@ -156,6 +167,7 @@ def run_clients(make_client: Callable[[], Client], description: str) -> None:
         failures += own_logs_problems(final, run.written)
     writes = sum(len(run.written) for run in runs)
     total = checker.get(f"{AUDIT}?limit=1").json()["count"]
+    checker.close()
     if total != min(SEEDED_LOGS + writes, COUNT_CAP + 1):
         failures.append(f"total count {total} after {SEEDED_LOGS} + {writes} logs")
     requests = sum(run.requests for run in runs)
@@ -197,12 +209,18 @@ class HttpClient:
     def testgenerate(self, fields: Mapping[str, Any], role: str = "owner") -> Answer:
         return self.http.testgenerate(fields, role)
 
+    def close(self) -> None:
+        self.http.close()
+
 
 class InProcessClient:
     """`Client` over Starlette's TestClient: each instance runs the app on its own event loop."""
 
     def __init__(self, client: TestClient) -> None:
-        self.client = client
+        self.client = client.__enter__()  # one event loop for all its requests, not one each
+
+    def close(self) -> None:
+        self.client.__exit__(None, None, None)
 
     def get(self, target: str, role: str = "owner") -> Answer:
         return self._answer(lambda: self.client.get(target, headers=auth(role)))

@@ -11,6 +11,8 @@ read_document / load_schema        the API document (the project's own, or Coder
 run_contract -> ContractReport     every Schemathesis check over every phase, then the
                                    SEMANTIC_CHECKS; render_report / write_junit_xml
 checks, strategies                 the named semantic checks and the Hypothesis strategies
+run_diff -> DiffReport             the same request stream to two servers, every difference
+                                   with a minimal request; render_diff_report
 ```
 
 The base install (server only) can import this package's errors and waivers; everything else
@@ -35,6 +37,7 @@ from ._waivers import (
 )
 
 try:
+    from ._diff import Difference, DiffReport, ProbeRequest, render_diff_report, run_diff
     from ._report import render_failure, render_report, write_junit_xml
     from ._runner import (
         PROFILES,
@@ -96,11 +99,14 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.
     "ContractViolation",
     "Corpus",
     "DEFAULT_MAX_EXAMPLES",
+    "DiffReport",
+    "Difference",
     "DocumentKind",
     "Exchange",
     "InvalidInput",
     "LogFacts",
     "PROFILES",
+    "ProbeRequest",
     "Profile",
     "SEARCH_KEYS",
     "SEMANTIC_CHECKS",
@@ -122,9 +128,11 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.
     "parse_time",
     "probe_target",
     "read_document",
+    "render_diff_report",
     "render_failure",
     "render_report",
     "run_contract",
+    "run_diff",
     "search_queries",
     "testgenerate_bodies",
     "write_junit_xml",

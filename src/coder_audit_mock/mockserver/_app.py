@@ -126,7 +126,7 @@ class MockServer:
         caller = self._authenticate(request, query)
         if profile.read_check == ROUTE and not caller.may_read_audit_logs:
             raise forbidden(profile.forbidden_detail)
-        route = request.url.path[len(AUDIT_PREFIX) :]
+        route = request.scope["path"][len(AUDIT_PREFIX) :]
         method = _AUDIT_ROUTES.get(route)
         if method is None:
             raise CoderError(404, ROUTE_NOT_FOUND)

@@ -35,7 +35,15 @@ from ._auth import (
 from ._errors import MockServerError
 from ._generate import DataRules
 from ._generate_early import early_additional_fields
-from ._model import AUDIT_ACTIONS, BUILD_REASONS, RESOURCE_TYPES, USER_STATUSES, AuditLog, User
+from ._model import (
+    AUDIT_ACTIONS,
+    BUILD_REASONS,
+    RESOURCE_TYPES,
+    USER_STATUSES,
+    AuditLog,
+    Deployment,
+    User,
+)
 from ._pagination import Page, parse_pagination
 from ._pagination_early import parse_pagination_early, sql_window_early
 from ._render import render_log
@@ -143,7 +151,7 @@ class Profile:
         metadata=_doc("testgenerate's owner-only check", "§1.2, §1.4")
     )
     # -- what the logs look like -------------------------------------------------------------
-    render_log: Callable[[AuditLog, Any], Mapping[str, Any]] = dataclasses.field(
+    render_log: Callable[[AuditLog, Deployment], Mapping[str, Any]] = dataclasses.field(
         metadata=_doc("log JSON (user object, additional_fields, description, links)", "§4.5-§4.7")
     )
     data_rules: DataRules | None = dataclasses.field(metadata=_doc("seeded data", "§4, §8"))

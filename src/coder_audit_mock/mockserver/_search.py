@@ -174,6 +174,9 @@ def _unless_zero_time(value: int | None) -> int | None:
     return None if value == GO_ZERO_TIME_US else value
 
 
+_NO_FILTER = SearchFilter()
+
+
 def parse_search_query(
     q: str,
     *,
@@ -206,6 +209,8 @@ def parse_search_query(
         action | Query param "action" has invalid value: "bogus" is not a valid value
         foo | "foo" is not a valid query param
     """
+    if not q.strip(" "):  # the common case, a UI page without a filter: nothing to parse
+        return _NO_FILTER
     parser = QueryParamParser(_search_values(go_lower(q)))
     # Keyword arguments are evaluated left to right: this is Coder's reading (and error) order.
     search = SearchFilter(
