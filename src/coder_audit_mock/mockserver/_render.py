@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._errors import MockServerError
+from ._goparse import parse_go_uuid
 from ._model import (
     NIL_UUID,
     SITE_ROLE_DISPLAY_NAMES,
@@ -317,7 +318,7 @@ def _decode_known_fields(
             if not isinstance(item, str):
                 ok = False
                 continue
-            parsed = _go_uuid(item)
+            parsed = parse_go_uuid(item)
             if parsed is None:
                 return fields, False
             fields.workspace_id = parsed
@@ -326,25 +327,6 @@ def _decode_known_fields(
         else:
             ok = False
     return fields, ok
-
-
-def _go_uuid(text: str) -> uuid.UUID | None:
-    """github.com/google/uuid `Parse`: 36-char form, `urn:uuid:` prefix, braces, or 32 hex."""
-    if len(text) == 45 and text[:9].lower() == "urn:uuid:":
-        text = text[9:]
-    elif len(text) == 38 and text[0] == "{" and text[-1] == "}":
-        text = text[1:-1]
-    if len(text) == 36:
-        if any(text[i] != "-" for i in (8, 13, 18, 23)):
-            return None
-        text = text.replace("-", "")
-        if len(text) != 32:
-            return None
-    elif len(text) != 32:
-        return None
-    if not all(c in "0123456789abcdefABCDEF" for c in text):
-        return None
-    return uuid.UUID(hex=text)
 
 
 def normalize_additional_fields(value: Any) -> Any:
