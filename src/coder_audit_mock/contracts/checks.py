@@ -951,7 +951,11 @@ def _testgenerate_read_your_writes(probe: _Probe, context: _Context, data: st.Da
     # "Now" is the server's clock; logs written earlier with an explicit future `time` (e.g. by
     # Schemathesis, year 9999) are newer than "now" and must not count as "every other".
     horizon = int(time.time() * 1_000_000) + 86_400_000_000
-    recent = [fact.time_us for fact in probe.page({"limit": 100}).facts if fact.time_us <= horizon]
+    recent = [
+        moment
+        for fact in probe.page({"limit": 100}).facts
+        if (moment := fact.time_us) is not None and moment <= horizon
+    ]
     newest_before = max(recent) if recent else None
     response = probe.send("POST", TESTGENERATE_PATH, body=body)
     if response.status_code != 204:
