@@ -1,6 +1,6 @@
 """`coder-audit-mock check`: passes the mock (live and with Coder's Swagger), exit codes 2 and 3.
 
-The runs use `--max-examples 5` (all phases still run; the quick profile itself is timed in
+The runs use `--max-examples 5` (all phases still run; the quick depth itself is timed in
 test_runner.py). Coder's Swagger is reference data beside the repository
 (`../shared/reference/`): the test that needs it is skipped when it is absent.
 """
@@ -139,7 +139,8 @@ def test_an_unreachable_url_exits_3(closed_port: int, capsys: pytest.CaptureFixt
         (["--url", "http://127.0.0.1:1"], "needs the owner's session token"),
         (["--url", "ftp://example.com", "--token", OWNER], "must start with http:// or https://"),
         (["--schema", "no/such/schema.json"], "cannot read the schema 'no/such/schema.json'"),
-        (["--profile", "slow"], "argument --profile: invalid choice: 'slow'"),
+        (["--depth", "slow"], "argument --depth: invalid choice: 'slow'"),
+        (["--profile", "quick"], "argument --profile: unknown profile 'quick'"),
         (["--seed", "-1"], "argument --seed: invalid value '-1'"),
         (["--max-examples", "0"], "argument --max-examples: invalid value '0'"),
         (["--junit-xml", "no/such/dir/check.xml"], "directory 'no/such/dir' does not exist"),

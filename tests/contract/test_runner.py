@@ -1,7 +1,7 @@
-"""`run_contract`: the quick profile passes the mock; broken or unusable servers are named.
+"""`run_contract`: the quick depth passes the mock; broken or unusable servers are named.
 
 Each run goes through Schemathesis's engine for real, so the runs here are few and small:
-one full quick-profile run (which must also stay within its 60 s budget), and runs with a few
+one full quick-depth run (which must also stay within its 60 s budget), and runs with a few
 fuzzing examples and no semantic checks for the rest (the examples and coverage phases still
 send their ~250 deterministic requests).
 """
@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from coder_audit_mock.contracts import (
-    PROFILES,
+    DEPTHS,
     SEMANTIC_CHECKS,
     ContractError,
     ContractReport,
@@ -32,7 +32,7 @@ from coder_audit_mock.contracts import (
 )
 from coder_audit_mock.mockserver import create_app
 
-QUICK_BUDGET_SECONDS = 60.0  # the issue's limit for the quick profile in-process on 2 cores
+QUICK_BUDGET_SECONDS = 60.0  # the issue's limit for the quick depth in-process on 2 cores
 # The built-in checks that apply to the two audit operations (schemathesis-notes.md §4, §8).
 EXPECTED_CHECKS = {
     "not_a_server_error",
@@ -58,10 +58,10 @@ def small_run(app: ASGIApp | None = None, *, seed: int = 0, examples: int = 1) -
 
 @pytest.fixture(scope="module")
 def quick_run() -> tuple[ContractReport, float]:
-    """The quick profile against a fresh in-process mock, and the CPU seconds it took."""
+    """The quick depth against a fresh in-process mock, and the CPU seconds it took."""
     started = time.process_time()
     with open_target() as target:
-        report = run_contract(target, seed=0, profile="quick")
+        report = run_contract(target, seed=0, depth="quick")
     return report, time.process_time() - started
 
 
@@ -70,15 +70,15 @@ def quick_report(quick_run: tuple[ContractReport, float]) -> ContractReport:
     return quick_run[0]
 
 
-def test_quick_profile_passes_the_in_process_mock(quick_report: ContractReport) -> None:
+def test_quick_depth_passes_the_in_process_mock(quick_report: ContractReport) -> None:
     assert quick_report.passed, render_report(quick_report)
-    assert quick_report.max_examples == PROFILES["quick"].max_examples
+    assert quick_report.max_examples == DEPTHS["quick"].max_examples
     phases = dict(quick_report.phases)
     assert phases == dict.fromkeys(("examples", "coverage", "fuzzing", "stateful"), "success")
     assert quick_report.links == ("ReadNewest", "SameQuery")
 
 
-def test_quick_profile_stays_within_its_budget(quick_run: tuple[ContractReport, float]) -> None:
+def test_quick_depth_stays_within_its_budget(quick_run: tuple[ContractReport, float]) -> None:
     # CPU time of this process (client, Schemathesis and the in-process mock together) is what
     # the run costs on an idle machine; wall time also counts whatever else shares the cores.
     assert quick_run[1] <= QUICK_BUDGET_SECONDS

@@ -33,6 +33,7 @@ from coder_audit_mock.mockserver import (
     create_app,
     openapi_document,
 )
+from coder_audit_mock.mockserver._profiles import EARLY_PROFILE, NEWEST_PROFILE
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 NEWEST = REFERENCE / "coder-audit-swagger.json"
@@ -250,3 +251,71 @@ def test_undeclared_query_parameters_are_excused_as_coder_ignores_them() -> None
 )
 def test_the_undeclared_query_waiver_excuses_nothing_else(failed: Exchange) -> None:
     assert UNDECLARED.excuses is not None and not UNDECLARED.excuses(failed)
+
+
+# -- waivers bound to the profile checked for (docs/profiles.md) ----------------------------
+
+NEGATIVE = "negative-pagination-500"
+LIMIT_500 = {
+    "message": "An internal server error occurred.",
+    "detail": "pq: LIMIT must not be negative",
+}
+
+
+def early_waiver(waiver_id: str, kind: DocumentKind = DocumentKind.PROJECT) -> Any:
+    [waiver] = [w for w in applicable_waivers(kind, EARLY_PROFILE) if w.id == waiver_id]
+    return waiver
+
+
+def server_error(query: dict[str, Any], response: Any = LIMIT_500, code: str = "ST101") -> Exchange:
+    return Exchange("GET /api/v2/audit", code, "Server error", None, 500, response, query)
+
+
+def test_the_newest_profile_gets_no_2023_waiver() -> None:
+    ids = {w.id for kind in DocumentKind for w in applicable_waivers(kind, NEWEST_PROFILE)}
+    assert not ids & {NEGATIVE, "user-organization-ids-null"}
+    unbound = WAIVERS[NEGATIVE].excuses
+    assert unbound is not None and not unbound(server_error({"limit": -1}))
+
+
+@pytest.mark.parametrize("query", [{"limit": -1}, {"limit": 2**31}, {"limit": "-5", "offset": 3}])
+@pytest.mark.parametrize("code", ["ST101", "ST103"])
+def test_a_2023_server_may_answer_a_negative_limit_with_postgres_500(
+    query: dict[str, Any], code: str
+) -> None:
+    waiver = early_waiver(NEGATIVE)
+    assert waiver.excuses(server_error(query, code=code))
+
+
+@pytest.mark.parametrize(
+    "failed",
+    [
+        server_error({"limit": 5}),  # no negative LIMIT: any 500 is a bug
+        server_error({"offset": -1}),  # OFFSET is checked first: its own message
+        server_error({"limit": -1}, response={"message": "panic"}),
+        server_error({"limit": -1}, code="ST108"),
+    ],
+)
+def test_the_negative_pagination_waiver_excuses_nothing_else(failed: Exchange) -> None:
+    assert not early_waiver(NEGATIVE).excuses(failed)
+
+
+def test_the_2023_profile_binds_its_enums_grammar_and_pagination() -> None:
+    insert_500 = early_waiver("testgenerate-insert-500")
+    # `login` is a NEWEST action only: the 2023-01 database refused it (§4.1).
+    assert insert_500.excuses(exchange({"action": "login"}))
+    assert INSERT_500.excuses is not None and not INSERT_500.excuses(exchange({"action": "login"}))
+    document: dict[str, Any] = {
+        "swagger": "2.0",
+        "basePath": "/api/v2",
+        "paths": {"/audit": {"get": {"parameters": [
+            {"name": "q", "in": "query", "type": "string"},
+            {"name": "limit", "in": "query", "type": "integer"},
+        ]}}},
+    }  # fmt: skip
+    for waiver_id in ("q-grammar", "pagination-int32"):
+        assert early_waiver(waiver_id, DocumentKind.CODER_EARLY).apply(document)
+    q, limit = document["paths"]["/audit"]["get"]["parameters"]
+    early_q = openapi_document("2023-01")["components"]["schemas"]["SearchQuery"]["pattern"]
+    assert q["pattern"] == early_q
+    assert (limit["minimum"], limit["maximum"]) == (-(2**63), 2**63 - 1)

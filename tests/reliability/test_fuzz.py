@@ -6,10 +6,10 @@ each input goes to a `serve` process as raw bytes on a fresh connection. Every a
 acceptable (`_support.problems_with`): a status below 500, or one of the 500s real Coder gives
 to testgenerate (reference §1.2), or the server closing a connection it cannot parse; never a
 traceback; always within `REQUEST_TIMEOUT_S`. A stored log must never make later reads fail,
-so the last test reads every page of what the fuzzing stored.
+so a later test reads every page of what the fuzzing stored.
 
 `q` is also parsed in linear time: the worst inputs we know (quotes, colons, spaces in long
-runs) are timed at two sizes, in-process, and over HTTP at the largest request uvicorn accepts.
+runs) are timed at two sizes in-process, and sent over HTTP at 15 KiB each.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from coder_audit_mock.mockserver import DEFAULT_TOKENS, create_app
+from coder_audit_mock.mockserver import DEFAULT_TOKENS, MockServer, MockSettings, create_app
 from coder_audit_mock.mockserver._errors import InvalidSearchQuery
 from coder_audit_mock.mockserver._search import parse_search_query
+from coder_audit_mock.mockserver._standalone import ServeOptions, build_app
 
 from ._support import (
     AUDIT,
@@ -455,6 +456,52 @@ def test_absurd_content_length_in_process_is_a_413() -> None:
     assert answer.json()["message"] == "Request body too large."
 
 
+def scenario_with(additional_fields: str) -> bytes:
+    return (
+        b'{"logs": [{"action": "create", "additional_fields": '
+        + additional_fields.encode()
+        + b"}]}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "yaml"),
+    [
+        (scenario_with('{"n": 1e999}'), False),
+        (scenario_with('{"n": Infinity}'), False),
+        (scenario_with('{"n": NaN}'), False),
+        (scenario_with("[" * 600 + "]" * 600), False),
+        (scenario_with("[" * 5000 + "]" * 5000), False),
+        (scenario_with('{"n": ' + "9" * 5000 + "}"), False),
+        (b"logs:\n- action: create\n  additional_fields: {n: .inf}\n", True),
+        (b"logs:\n- action: create\n  additional_fields: " + b"[" * 5000 + b"]" * 5000, True),
+    ],
+    ids=[
+        "1e999",
+        "Infinity",
+        "NaN",
+        "600-deep",
+        "5000-deep",
+        "5000-digits",
+        "yaml-inf",
+        "yaml-deep",
+    ],
+)
+def test_hostile_scenarios_are_refused_not_stored(body: bytes, yaml: bool) -> None:
+    """The admin endpoint's scenarios: loaded, such values made every later GET a 500."""
+    client = TestClient(build_app(MockServer(MockSettings(log_count=2)), ServeOptions()))
+    content_type = "application/yaml" if yaml else "application/json"
+    loaded = client.post(
+        "/_mock/scenario?merge=true", content=body, headers={"Content-Type": content_type}
+    )
+    assert loaded.status_code == 400
+    assert loaded.json()["message"] == "Invalid scenario."
+    assert (
+        client.get(AUDIT, headers={"Coder-Session-Token": DEFAULT_TOKENS["owner"]}).status_code
+        == 200
+    )
+
+
 # --- the search grammar is linear ----------------------------------------------------------------
 
 # Inputs that would be quadratic (or worse) for a backtracking or re-scanning parser.
@@ -496,7 +543,7 @@ def test_worst_case_queries_parse_in_linear_time(family: str) -> None:
 
 
 def test_worst_case_queries_over_http_answer_quickly(port: int) -> None:
-    """The longest `q` uvicorn accepts (its request head is at most 16 KiB) answers in time."""
+    """Each worst-case family as a 15 KiB request target is answered within a second."""
     for family, make in WORST_QUERIES.items():
         q = make(4000)
         target = f"{AUDIT}?q={quoted(q)}"[: 15 * 1024].encode()

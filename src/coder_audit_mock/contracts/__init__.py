@@ -21,7 +21,7 @@ needs the extra: `pip install 'coder-audit-mock[contracts]'`.
 Example:
     >>> from coder_audit_mock.contracts import open_target, run_contract
     >>> with open_target() as target:  # doctest: +SKIP
-    ...     run_contract(target, seed=0, profile="quick").passed
+    ...     run_contract(target, seed=0, depth="quick").passed
     True
 """
 
@@ -40,12 +40,12 @@ try:
     from ._diff import Difference, DiffReport, ProbeRequest, render_diff_report, run_diff
     from ._report import render_failure, render_report, write_junit_xml
     from ._runner import (
-        PROFILES,
+        DEPTHS,
         AppliedWaiver,
         CheckTally,
         ContractFailure,
         ContractReport,
-        Profile,
+        Depth,
         SemanticResult,
         UnusableTarget,
         probe_target,
@@ -87,9 +87,14 @@ except ModuleNotFoundError as _missing:
         ) from _MISSING_EXTRA
 
 
-__all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.py checks
-    "AppliedWaiver",
+__all__ = [
     "CODER_DOCUMENTS",
+    "DEFAULT_MAX_EXAMPLES",
+    "DEPTHS",
+    "SEARCH_KEYS",
+    "SEMANTIC_CHECKS",
+    "WAIVERS",
+    "AppliedWaiver",
     "CheckOutcome",
     "CheckTally",
     "ContractDocument",
@@ -98,24 +103,19 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.
     "ContractReport",
     "ContractViolation",
     "Corpus",
-    "DEFAULT_MAX_EXAMPLES",
+    "Depth",
     "DiffReport",
     "Difference",
     "DocumentKind",
     "Exchange",
     "InvalidInput",
     "LogFacts",
-    "PROFILES",
     "ProbeRequest",
-    "Profile",
-    "SEARCH_KEYS",
-    "SEMANTIC_CHECKS",
     "SearchQuery",
     "SemanticCheck",
     "SemanticResult",
     "Target",
     "UnusableTarget",
-    "WAIVERS",
     "Waiver",
     "WaiverLedger",
     "applicable_waivers",

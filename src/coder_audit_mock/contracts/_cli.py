@@ -2,11 +2,14 @@
 
 ```
 coder-audit-mock check [--url URL] [--token TOKEN] [--schema PATH_OR_URL] [--seed N]
-                       [--max-examples N] [--profile quick|thorough] [--junit-xml PATH]
+                       [--max-examples N] [--depth quick|thorough] [--profile newest|2023-01]
+                       [--junit-xml PATH]
 ```
 
 Without `--url` (or `CODER_URL`) it checks a fresh in-process mock; with one it checks that
-server with the owner's token from `--token` or `CODER_SESSION_TOKEN`. Exit codes: 0 every
+server with the owner's token from `--token` or `CODER_SESSION_TOKEN`. `--profile` names the Coder
+version the target should answer as (docs/profiles.md): it picks the default document and the
+semantic checks' rules, and the in-process mock answers as that version. Exit codes: 0 every
 check passed, 1 a check failed, 2 a usage error, 3 the target is unreachable or unusable
 (Schemathesis's own CLI answers 1 for both of the last two; schemathesis-notes.md §4).
 
@@ -22,13 +25,14 @@ import pathlib
 import sys
 
 from .._cli import PROG, CliError, Subcommand, UsageError
+from .._cli import _profile as _profile_name
 
 URL_VARIABLE = "CODER_URL"  # the Coder CLI's own variable names
 TOKEN_VARIABLE = "CODER_SESSION_TOKEN"
 EXIT_PASSED, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 _EXTRA_MODULES = frozenset({"schemathesis", "hypothesis", "httpx"})
-_PROFILES = ("quick", "thorough")  # the keys of _runner.PROFILES, which needs the extra
+_DEPTHS = ("quick", "thorough")  # the keys of _runner.DEPTHS, which needs the extra
 
 
 class _UnusableTarget(CliError):
@@ -49,8 +53,8 @@ def _add_check_arguments(parser: argparse.ArgumentParser) -> None:
         "--schema",
         metavar="PATH_OR_URL",
         help="the API document to check against (default: the project's own OpenAPI "
-        "document); Coder's Swagger 2.0, e.g. <origin>/swagger/doc.json, gets the waivers of "
-        "its known differences from the real server",
+        "document of the --profile); Coder's Swagger 2.0, e.g. <origin>/swagger/doc.json, "
+        "gets the waivers of its known differences from the real server",
     )
     parser.add_argument(
         "--seed",
@@ -63,14 +67,21 @@ def _add_check_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-examples",
         type=_positive,
         metavar="N",
-        help="examples per operation and per semantic check (default: the profile's)",
+        help="examples per operation and per semantic check (default: the depth's)",
     )
     parser.add_argument(
-        "--profile",
-        choices=_PROFILES,
+        "--depth",
+        choices=_DEPTHS,
         default="quick",
         help="quick: well under a minute against the in-process mock (CI); thorough: 8 times "
         "the examples, and every failure of an operation, not just its first (default: quick)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=_profile_name,
+        default="newest",
+        help="the Coder version the server should answer as: newest (default) or 2023-01; "
+        "the in-process mock answers as it (docs/profiles.md lists the differences)",
     )
     parser.add_argument("--junit-xml", metavar="PATH", help="also write the report as JUnit XML")
 
@@ -113,12 +124,13 @@ def _run_check(args: argparse.Namespace) -> int:
     if junit is not None and not junit.parent.is_dir():
         raise UsageError(f"argument --junit-xml: directory {str(junit.parent)!r} does not exist")
     try:
-        with _target.open_target(url, token=token) as target:
+        with _target.open_target(url, token=token, profile=args.profile) as target:
             report = _runner.run_contract(
                 target,
                 schema=args.schema,
                 seed=args.seed,
                 max_examples=args.max_examples,
+                depth=args.depth,
                 profile=args.profile,
             )
     except KeyboardInterrupt:

@@ -35,7 +35,8 @@ def render_report(report: ContractReport) -> str:
         f"  target    {report.target}",
         f"  schema    {report.schema} [{report.document_kind.value}]",
         f"  seed      {report.seed} (the same seed sends the same requests)",
-        f"  profile   {report.profile}, {report.max_examples} examples per operation",
+        f"  profile   Coder {report.profile}",
+        f"  depth     {report.depth}, {report.max_examples} examples per operation",
         "  phases    " + ", ".join(f"{phase}: {outcome}" for phase, outcome in report.phases),
         *(
             [f"  links     {', '.join(report.links)} (added for the stateful phase)"]
@@ -118,8 +119,8 @@ def write_junit_xml(report: ContractReport, path: str | os.PathLike[str]) -> Non
     """Write the report as JUnit XML: one test case per check and operation.
 
     Test cases: `<operation>` / `<check>` for every Schemathesis check that ran (and for run
-    errors), `semantic` / `<name>` for each semantic check. The run's seed, profile, target,
-    schema and waivers are suite properties.
+    errors), `semantic` / `<name>` for each semantic check. The run's seed, depth, profile,
+    target, schema and waivers are suite properties.
 
     Example:
         >>> import tempfile, pathlib
@@ -148,6 +149,7 @@ def _schemathesis_suite(root: ET.Element, report: ContractReport) -> None:
         "document_kind": report.document_kind.value,
         "seed": str(report.seed),
         "profile": report.profile,
+        "depth": report.depth,
         "max_examples": str(report.max_examples),
         "request_digest": report.request_digest,
     }

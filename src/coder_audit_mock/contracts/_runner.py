@@ -1,7 +1,7 @@
 """One contract run: the semantic checks, then every Schemathesis check over every phase.
 
 ```
-run_contract(target, schema=..., seed=..., profile=...)
+run_contract(target, schema=..., seed=..., depth=..., profile=...)
 ├── probe_target       can the target be used at all? (else UnusableTarget: exit code 3)
 ├── SEMANTIC_CHECKS    the properties no schema can state (checks.py)
 └── Schemathesis       its engine (what `st run` drives), in-process or over HTTP:
@@ -35,8 +35,9 @@ from schemathesis.engine import Status, StopReason, events, from_schema
 from schemathesis.engine.recorder import ScenarioRecorder
 
 from ..mockserver import DEFAULT_TOKENS
+from ..mockserver._profiles import DEFAULT_PROFILE, Profile
 from ._errors import ContractError, ContractViolation
-from ._schema import ContractDocument, load_schema, read_document
+from ._schema import ContractDocument, coder_profile, load_schema, read_document
 from ._target import Target
 from ._waivers import DocumentKind, Waiver, WaiverLedger
 from .checks import SEMANTIC_CHECKS, CheckOutcome
@@ -46,12 +47,12 @@ if TYPE_CHECKING:
     from schemathesis.core.failures import Failure
 
 __all__ = [
-    "PROFILES",
+    "DEPTHS",
     "AppliedWaiver",
     "CheckTally",
     "ContractFailure",
     "ContractReport",
-    "Profile",
+    "Depth",
     "SemanticResult",
     "UnusableTarget",
     "probe_target",
@@ -81,8 +82,8 @@ class UnusableTarget(ContractError):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Profile:
-    """How much a run explores.
+class Depth:
+    """How much a run explores (`--depth`; the Coder version is `--profile`).
 
     Attributes:
         name: "quick" or "thorough".
@@ -91,7 +92,7 @@ class Profile:
         continue_on_failure: keep testing an operation after its first failure.
 
     Example:
-        >>> PROFILES["quick"].max_examples
+        >>> DEPTHS["quick"].max_examples
         25
     """
 
@@ -101,15 +102,15 @@ class Profile:
     continue_on_failure: bool
 
 
-PROFILES: Mapping[str, Profile] = types.MappingProxyType(
+DEPTHS: Mapping[str, Depth] = types.MappingProxyType(
     {
-        "quick": Profile(
+        "quick": Depth(
             "quick",
             max_examples=25,
             semantic_examples=8,
             continue_on_failure=False,
         ),
-        "thorough": Profile(
+        "thorough": Depth(
             "thorough",
             max_examples=200,
             semantic_examples=60,
@@ -202,7 +203,8 @@ class ContractReport:
         target: the server checked ("in-process mock" or its origin).
         schema: where the API document came from.
         document_kind: project / Coder NEWEST / Coder EARLY / other.
-        seed, profile, max_examples: the run's settings (rerun with the same to reproduce).
+        seed, depth, profile, max_examples: the run's settings (rerun with the same to
+            reproduce); `profile` is the Coder version checked for ("newest", "2023-01").
         failures: every distinct failure, Schemathesis's first, then the semantic checks'.
         checks: per Schemathesis check and operation, how often it passed and failed.
         semantic: the semantic checks' outcomes.
@@ -225,6 +227,7 @@ class ContractReport:
     schema: str
     document_kind: DocumentKind
     seed: int
+    depth: str
     profile: str
     max_examples: int
     failures: tuple[ContractFailure, ...]
@@ -296,45 +299,53 @@ def run_contract(
     schema: str | ContractDocument | None = None,
     seed: int = 0,
     max_examples: int | None = None,
-    profile: str = "quick",
+    depth: str = "quick",
+    profile: str = DEFAULT_PROFILE,
     semantic: bool = True,
 ) -> ContractReport:
     """Check `target` against the contract: the semantic checks, then Schemathesis.
 
     Args:
         target: the server (see `open_target`); it needs the owner's token.
-        schema: the API document: None for the project's own, a JSON file path or URL (e.g.
+        schema: the API document: None for the project's own in `profile`
+            (`openapi_document(profile)`), a JSON file path or URL (e.g.
             Coder's own Swagger 2.0, with the waivers of `WAIVERS` applied), or a document read
             by `read_document`.
         seed: the same seed sends the same requests; every failure names it.
-        max_examples: overrides the profile's examples per operation (and per semantic check).
-        profile: "quick" or "thorough" (`PROFILES`).
+        max_examples: overrides the depth's examples per operation (and per semantic check).
+        depth: "quick" or "thorough" (`DEPTHS`).
+        profile: the Coder version the target should answer as: "newest" or "2023-01"
+            (`coder_audit_mock.mockserver._profiles.PROFILES`, docs/profiles.md).
         semantic: also run `SEMANTIC_CHECKS`.
 
     Raises:
         UnusableTarget: the target cannot be reached or refuses the owner's token.
-        ContractError: a bad argument (unknown profile, unreadable schema, no owner token).
+        ContractError: a bad argument (unknown depth or profile, unreadable schema, no owner
+            token).
 
     Example:
         >>> from coder_audit_mock.contracts import open_target
         >>> with open_target() as target:  # doctest: +SKIP
-        ...     report = run_contract(target, seed=7, profile="quick")
+        ...     report = run_contract(target, seed=7, depth="quick")
         >>> report.passed, report.seed  # doctest: +SKIP
         (True, 7)
     """
-    if profile not in PROFILES:
-        raise ContractError(f"unknown profile {profile!r}: expected one of {', '.join(PROFILES)}")
+    if depth not in DEPTHS:
+        raise ContractError(f"unknown depth {depth!r}: expected one of {', '.join(DEPTHS)}")
+    coder = coder_profile(profile)
     if "owner" not in target.tokens:
         raise ContractError(
             "checking needs the owner's session token (testgenerate is owner-only, reference "
             "§5): give it with --token or CODER_SESSION_TOKEN"
         )
-    chosen = PROFILES[profile]
+    chosen = DEPTHS[depth]
     examples = chosen.max_examples if max_examples is None else max_examples
     started = time.monotonic()
     probe_target(target)
     document = (
-        schema if isinstance(schema, ContractDocument) else read_document(schema, target=target)
+        schema
+        if isinstance(schema, ContractDocument)
+        else read_document(schema, target=target, profile=profile)
     )
     ledger = WaiverLedger()
     bound = load_schema(
@@ -349,7 +360,10 @@ def run_contract(
     # Schemathesis's writes (logs dated year 0001 or 9999, say) are legal but make that harder.
     semantic_results, semantic_failures = (
         _run_semantic(
-            target, seed, chosen.semantic_examples if max_examples is None else max_examples
+            target,
+            seed,
+            chosen.semantic_examples if max_examples is None else max_examples,
+            coder,
         )
         if semantic
         else ((), ())
@@ -362,7 +376,8 @@ def run_contract(
         schema=document.source,
         document_kind=document.kind,
         seed=seed,
-        profile=profile,
+        depth=depth,
+        profile=coder.name,
         max_examples=examples,
         failures=(*run.failures(), *semantic_failures),
         checks=run.tallies(),
@@ -549,12 +564,12 @@ def _describe(response: schemathesis.Response | None) -> str:
 
 
 def _run_semantic(
-    target: Target, seed: int, max_examples: int
+    target: Target, seed: int, max_examples: int, profile: Profile
 ) -> tuple[tuple[SemanticResult, ...], tuple[ContractFailure, ...]]:
     results: list[SemanticResult] = []
     failures: list[ContractFailure] = []
     for name, check in SEMANTIC_CHECKS.items():
-        outcome = check.run(target, seed=seed, max_examples=max_examples)
+        outcome = check.run(target, seed=seed, max_examples=max_examples, profile=profile)
         results.append(SemanticResult(name, outcome.status, outcome.reason, outcome.examples_run))
         if outcome.status == "failed":
             failures.append(_semantic_failure(name, outcome, seed))

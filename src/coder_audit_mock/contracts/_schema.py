@@ -33,7 +33,8 @@ from urllib.parse import urlsplit
 import httpx
 import schemathesis
 
-from ..mockserver import openapi_document
+from ..mockserver import MockServerError, openapi_document
+from ..mockserver._profiles import DEFAULT_PROFILE, Profile, get_profile
 from ._errors import ContractError
 from ._target import Target
 from ._waivers import (
@@ -53,6 +54,7 @@ __all__ = [
     "PROJECT_DOCUMENT",
     "STATEFUL_LINKS",
     "ContractDocument",
+    "coder_profile",
     "detect_kind",
     "load_schema",
     "read_document",
@@ -61,7 +63,7 @@ __all__ = [
 DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_MAX_RESPONSE_SECONDS = 10.0  # Schemathesis's own default once the check is on
 DEFAULT_REQUEST_TIMEOUT_SECONDS = 30.0
-PROJECT_DOCUMENT = "the project's OpenAPI document (coder_audit_mock/mockserver/openapi.json)"
+PROJECT_DOCUMENT = "the project's OpenAPI document (coder_audit_mock/mockserver/{file})"
 TOKEN_HEADER = "Coder-Session-Token"  # reference §6.1
 CODER_TITLE = "Coder API"  # info.title of coderd/apidoc/swagger.json
 EARLY_BASE_PATH = "/api/v2"  # reference §0: EARLY puts the prefix in basePath, NEWEST in the paths
@@ -133,16 +135,21 @@ def _has_apidocgen_mark(document: Mapping[str, Any]) -> bool:
     )
 
 
-def read_document(location: str | None = None, *, target: Target | None = None) -> ContractDocument:
+def read_document(
+    location: str | None = None, *, target: Target | None = None, profile: str = DEFAULT_PROFILE
+) -> ContractDocument:
     """Read an API document and apply the waivers its kind needs.
 
     Args:
-        location: a JSON file path or an http(s) URL; None for the project's own document.
+        location: a JSON file path or an http(s) URL; None for the project's own document in
+            `profile` (`openapi_document(profile)`).
             A real Coder serves its Swagger at `<origin>/swagger/doc.json` when swagger is on.
         target: when the URL is on this target's origin, it is fetched with the owner's token.
+        profile: the Coder version ("newest" or "2023-01") whose project document is the default.
 
     Raises:
-        ContractError: the document cannot be read, is not JSON, or is no OpenAPI document.
+        ContractError: the document cannot be read, is not JSON, or is no OpenAPI document;
+            or the profile is unknown.
 
     Example:
         >>> swagger = read_document("../shared/reference/coder-audit-swagger.json")  # doctest: +SKIP
@@ -151,7 +158,7 @@ def read_document(location: str | None = None, *, target: Target | None = None) 
     """
     raw: object
     if location is None:
-        raw, source = openapi_document(), PROJECT_DOCUMENT
+        raw, source = _project_document(profile)
     elif location.startswith(("http://", "https://")):
         raw, source = _fetch(location, target), location
     else:
@@ -163,7 +170,8 @@ def read_document(location: str | None = None, *, target: Target | None = None) 
         )
     kind = detect_kind(raw)
     content = copy.deepcopy(raw)
-    applied = tuple(waiver for waiver in applicable_waivers(kind) if waiver.apply(content))
+    waivers = applicable_waivers(kind, coder_profile(profile))
+    applied = tuple(waiver for waiver in waivers if waiver.apply(content))
     links = _add_stateful_links(content) if kind is not DocumentKind.OTHER else ()
     return ContractDocument(content, source, kind, _base_path(content), applied, links)
 
@@ -179,6 +187,25 @@ STATEFUL_LINKS: Mapping[tuple[str, str, str], Mapping[str, Mapping[str, object]]
     # After a page, ask the same query again.
     ("get", "/audit", "200"): {"SameQuery": {"parameters": {"q": "$request.query.q"}}},
 }
+
+
+def coder_profile(name: str) -> Profile:
+    """The mockserver's `Profile` called `name`, or a `ContractError` naming the known ones.
+
+    Example:
+        >>> coder_profile("2023-01").count_cap is None
+        True
+    """
+    try:
+        return get_profile(name)
+    except MockServerError as error:
+        raise ContractError(str(error)) from None
+
+
+def _project_document(profile: str) -> tuple[dict[str, Any], str]:
+    """The project's document in `profile`, and where it comes from."""
+    openapi_file = coder_profile(profile).openapi_file
+    return openapi_document(profile), PROJECT_DOCUMENT.format(file=openapi_file)
 
 
 def _add_stateful_links(content: dict[str, Any]) -> tuple[str, ...]:
@@ -350,6 +377,7 @@ def _excuse_waived_failures(
             request_body=case.body if isinstance(case.body, dict | list) else None,
             status_code=response.status_code,
             response_body=_json_or_none(response.content),
+            query=dict(case.query or {}),
         )
         for waiver in excusing:
             if waiver.excuses is not None and waiver.excuses(exchange):

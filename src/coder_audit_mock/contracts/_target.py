@@ -59,6 +59,7 @@ def open_target(
     tokens: Mapping[str, str] | None = None,
     app: Any = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    profile: str = "newest",
 ) -> Iterator[Target]:
     """Open a `Target`: the given URL, or else the given ASGI app, or else a fresh in-process mock.
 
@@ -68,6 +69,8 @@ def open_target(
         tokens: role -> token, overriding or adding to what the target provides.
         app: an ASGI app to test in-process instead of a fresh mock.
         timeout: per-request timeout in seconds for a URL target.
+        profile: the Coder version a fresh in-process mock answers as: "newest" or "2023-01"
+            (`create_app(profile=...)`, docs/profiles.md); ignored for a URL or an app.
 
     Example:
         >>> with open_target(tokens={"member": "x"}) as target:
@@ -94,7 +97,7 @@ def open_target(
 
     from ..mockserver import DEFAULT_TOKENS, create_app
 
-    asgi_app = app if app is not None else create_app()
+    asgi_app = app if app is not None else create_app(profile=profile)
     known = dict(DEFAULT_TOKENS) if app is None or token is None else {"owner": token}
     with TestClient(asgi_app, raise_server_exceptions=False) as client:
         yield Target(client, {**known, **(tokens or {})}, "in-process mock", app=asgi_app)

@@ -32,7 +32,8 @@ import types
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ..mockserver import AUDIT_ACTIONS, RESOURCE_TYPES, openapi_document
+from ..mockserver import CoderError, openapi_document
+from ..mockserver._profiles import NEWEST_PROFILE, Profile
 
 __all__ = [
     "CODER_DOCUMENTS",
@@ -48,6 +49,7 @@ MAX_INT32 = 2**31 - 1  # reference §3.4: limit/offset are parsed as int32
 INTERNAL_ERROR_MESSAGE = "An internal server error occurred."  # reference §1.2 step 3
 SERVER_ERROR_CODE = "ST101"  # Schemathesis's failure code of `not_a_server_error`
 ACCEPTED_NEGATIVE_CODE = "ST201"  # ... of `negative_data_rejection`
+UNDOCUMENTED_STATUS_CODE = "ST103"  # ... of `status_code_conformance`
 # How Schemathesis names a query parameter the document does not declare (checks.py).
 _UNDECLARED_QUERY = "in query - violates `additionalProperties`"
 ERROR_DEFINITION = "coder-audit-mock.Response"  # added to Coder's definitions; no clash possible
@@ -97,6 +99,7 @@ class Exchange:
     request_body: Any
     status_code: int
     response_body: Any
+    query: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -114,6 +117,9 @@ class Waiver:
         edit: for a document waiver, changes the loaded document in place and returns whether
             the document had what it fixes (False: nothing to waive, the waiver is not listed).
         excuses: for a failure waiver, whether a failure is exactly this known behaviour.
+        bind: for a waiver that depends on the Coder version checked for: the waiver for a
+            profile (`coder_audit_mock.mockserver._profiles`), or None when it does not apply
+            to that profile. Without it, the waiver is the same for every profile.
 
     Example:
         >>> waiver = WAIVERS["limit-not-required"]
@@ -134,6 +140,9 @@ class Waiver:
         default=None, repr=False, compare=False
     )
     excuses: Callable[[Exchange], bool] | None = dataclasses.field(
+        default=None, repr=False, compare=False
+    )
+    bind: Callable[[Waiver, Profile], Waiver | None] | None = dataclasses.field(
         default=None, repr=False, compare=False
     )
 
@@ -189,14 +198,22 @@ class WaiverLedger:
             return {waiver_id: len(requests) for waiver_id, requests in self._requests.items()}
 
 
-def applicable_waivers(kind: DocumentKind) -> tuple[Waiver, ...]:
-    """The waivers that apply to a kind of document, in register order.
+def applicable_waivers(kind: DocumentKind, profile: Profile = NEWEST_PROFILE) -> tuple[Waiver, ...]:
+    """The waivers that apply to a kind of document and a server in `profile`, in register order.
 
     Example:
         >>> [waiver.id for waiver in applicable_waivers(DocumentKind.PROJECT)]
         ['undeclared-query-parameters-ignored', 'testgenerate-insert-500']
+        >>> from coder_audit_mock.mockserver._profiles import EARLY_PROFILE
+        >>> [waiver.id for waiver in applicable_waivers(DocumentKind.PROJECT, EARLY_PROFILE)][-1]
+        'negative-pagination-500'
     """
-    return tuple(waiver for waiver in WAIVERS.values() if kind in waiver.applies_to)
+    bound = (
+        waiver if waiver.bind is None else waiver.bind(waiver, profile)
+        for waiver in WAIVERS.values()
+        if kind in waiver.applies_to
+    )
+    return tuple(waiver for waiver in bound if waiver is not None)
 
 
 # -- finding things in a Swagger 2.0 document ------------------------------------------------
@@ -275,13 +292,29 @@ def _make_optional(document: dict[str, Any], name: str) -> bool:
     return changed
 
 
-def _pagination_int32(document: dict[str, Any]) -> bool:
+def _pagination_int32(
+    document: dict[str, Any], *, minimum: int = 0, maximum: int = MAX_INT32
+) -> bool:
     changed = False
     for parameter in _query_parameters(document, "limit", "offset"):
-        if parameter.get("minimum") != 0 or parameter.get("maximum") != MAX_INT32:
-            parameter.update(minimum=0, maximum=MAX_INT32)
+        if parameter.get("minimum") != minimum or parameter.get("maximum") != maximum:
+            parameter.update(minimum=minimum, maximum=maximum)
             changed = True
     return changed
+
+
+def _bind_pagination_range(waiver: Waiver, profile: Profile) -> Waiver:
+    """2023-01 parsed limit/offset as 64-bit integers and kept their low 32 bits (§3.4)."""
+    if not _accepts(profile, {"limit": [str(MAX_INT32 + 1)]}):
+        return waiver
+    return dataclasses.replace(
+        waiver,
+        server_does="a 2023-01 server reads them with strconv.Atoi (any 64-bit integer; others "
+        "get 400) and passes their low 32 bits to Postgres, which refuses a negative one with "
+        "a 500 (see negative-pagination-500)",
+        applied_by="`limit` and `offset` get the 64-bit range as minimum and maximum",
+        edit=functools.partial(_pagination_int32, minimum=-(2**63), maximum=2**63 - 1),
+    )
 
 
 def _empty_values(document: dict[str, Any]) -> bool:
@@ -310,9 +343,9 @@ def _after_id(document: dict[str, Any]) -> bool:
 
 
 @functools.cache
-def _search_query_pattern() -> str | None:
-    """The `q` pattern of the project's own document (its sound subset of Coder's grammar)."""
-    document = openapi_document()
+def _search_query_pattern(profile: str) -> str | None:
+    """The `q` pattern of the profile's own document (its sound subset of Coder's grammar)."""
+    document = openapi_document(profile)
     for parameter in document["paths"]["/api/v2/audit"]["get"].get("parameters", []):
         if parameter.get("name") == "q":
             schema = parameter.get("schema", {})
@@ -324,8 +357,8 @@ def _search_query_pattern() -> str | None:
     return None
 
 
-def _search_grammar(document: dict[str, Any]) -> bool:
-    pattern = _search_query_pattern()
+def _search_grammar(document: dict[str, Any], *, profile: str = NEWEST_PROFILE.name) -> bool:
+    pattern = _search_query_pattern(profile)
     changed = False
     for parameter in _query_parameters(document, "q"):
         if pattern is not None and parameter.get("pattern") != pattern:
@@ -515,24 +548,27 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
-def _insert_fails(body: Any) -> bool:
-    """Whether Coder's insert of this testgenerate body fails in Postgres (reference §1.2, §5)."""
+def _insert_fails(body: Any, profile: Profile) -> bool:
+    """Whether Coder's insert of this testgenerate body fails in Postgres (reference §1.2, §5).
+
+    The database enums are the profile's (§4.1, §4.2: 2023-01 had 5 actions and 9 types).
+    """
     if not isinstance(body, dict):
         return False
     action, resource_type = body.get("action"), body.get("resource_type")
     # An empty string or null means the default (§5), which is a valid enum value.
     return (
-        (isinstance(action, str) and action != "" and action not in AUDIT_ACTIONS)
+        (isinstance(action, str) and action != "" and action not in profile.audit_actions)
         or (
             isinstance(resource_type, str)
             and resource_type != ""
-            and resource_type not in RESOURCE_TYPES
+            and resource_type not in profile.resource_types
         )
         or _holds_nul(body.get("additional_fields"))
     )
 
 
-def _excuses_insert_500(exchange: Exchange) -> bool:
+def _excuses_insert_500(exchange: Exchange, profile: Profile = NEWEST_PROFILE) -> bool:
     response = exchange.response_body
     return (
         exchange.failure_code == SERVER_ERROR_CODE
@@ -541,8 +577,77 @@ def _excuses_insert_500(exchange: Exchange) -> bool:
         and exchange.status_code == 500
         and isinstance(response, dict)
         and response.get("message") == INTERNAL_ERROR_MESSAGE
-        and _insert_fails(exchange.request_body)
+        and _insert_fails(exchange.request_body, profile)
     )
+
+
+def _bind_search_grammar(waiver: Waiver, profile: Profile) -> Waiver:
+    return dataclasses.replace(
+        waiver, edit=functools.partial(_search_grammar, profile=profile.name)
+    )
+
+
+def _bind_insert_500(waiver: Waiver, profile: Profile) -> Waiver:
+    return dataclasses.replace(
+        waiver, excuses=functools.partial(_excuses_insert_500, profile=profile)
+    )
+
+
+def _user_organization_ids_null(document: dict[str, Any]) -> bool:
+    ids = _property(document, "codersdk.User", "organization_ids")
+    if ids is None or ids.get(NULLABLE) is True:
+        return False
+    return _replace_property(document, "codersdk.User", "organization_ids", _nullable(ids))
+
+
+def _renders_null_organization_ids(waiver: Waiver, profile: Profile) -> Waiver | None:
+    """The waiver when the profile's own document says `organization_ids` is null (§4.5)."""
+    user = openapi_document(profile.name)["components"]["schemas"]["User"]
+    ids = user.get("properties", {}).get("organization_ids", {})
+    return waiver if ids.get("type") == "null" else None
+
+
+def _accepts(profile: Profile, query: Mapping[str, list[str]]) -> bool:
+    """Whether the profile's pagination parser lets `query` through (no 400)."""
+    try:
+        profile.parse_pagination(query)
+    except CoderError:
+        return False
+    return True
+
+
+def _window_error(profile: Profile, query: Mapping[str, Any]) -> str | None:
+    """The `detail` of the 500 Postgres answers `query` with under `profile`, if any (§3.4)."""
+    values = {name: [str(value)] for name, value in query.items() if name in ("limit", "offset")}
+    try:
+        profile.sql_window(profile.parse_pagination(values))
+    except CoderError as error:
+        return error.detail if error.status_code == 500 else None
+    return None
+
+
+def _excuses_negative_pagination(exchange: Exchange, profile: Profile = NEWEST_PROFILE) -> bool:
+    response = exchange.response_body
+    return (
+        exchange.failure_code in (SERVER_ERROR_CODE, UNDOCUMENTED_STATUS_CODE)
+        and exchange.operation.startswith("GET ")
+        and exchange.operation.endswith("/audit")
+        and exchange.status_code == 500
+        and isinstance(response, dict)
+        and response.get("message") == INTERNAL_ERROR_MESSAGE
+        and response.get("detail") in _NEGATIVE_DETAILS
+        and response.get("detail") == _window_error(profile, exchange.query)
+    )
+
+
+_NEGATIVE_DETAILS = frozenset({"pq: LIMIT must not be negative", "pq: OFFSET must not be negative"})
+
+
+def _bind_negative_pagination(waiver: Waiver, profile: Profile) -> Waiver | None:
+    if _accepts(profile, {"limit": ["-1"]}) or _accepts(profile, {"offset": ["-1"]}):
+        excuses = functools.partial(_excuses_negative_pagination, profile=profile)
+        return dataclasses.replace(waiver, excuses=excuses)
+    return None
 
 
 def _excuses_undeclared_query(exchange: Exchange) -> bool:
@@ -593,6 +698,7 @@ _REGISTER = (
         "which the swagger generator cannot express",
         applied_by="`limit` and `offset` get minimum 0 and maximum 2147483647",
         edit=_pagination_int32,
+        bind=_bind_pagination_range,
     ),
     Waiver(
         id="empty-query-value-is-absent",
@@ -621,9 +727,10 @@ _REGISTER = (
         reference="§2.1",
         reason="the grammar cannot be written in a Swagger type; without it every random "
         "string would count as valid input wrongly rejected",
-        applied_by="`q` gets the pattern of the project's own document (a sound subset of "
-        "the grammar)",
+        applied_by="`q` gets the pattern of the project's own document in the profile checked "
+        "for (a sound subset of that profile's grammar)",
         edit=_search_grammar,
+        bind=_bind_search_grammar,
     ),
     Waiver(
         id="error-responses-undocumented",
@@ -774,6 +881,35 @@ _REGISTER = (
         "still fails",
         applies_to=_EVERY_DOCUMENT - {DocumentKind.OTHER},
         excuses=_excuses_insert_500,
+        bind=_bind_insert_500,
+    ),
+    Waiver(
+        id="user-organization-ids-null",
+        swagger_says="User.organization_ids is an array of uuids",
+        server_does="a 2023-01 server answers `organization_ids: null` in every audit log's user",
+        reference="§4.5",
+        reason="the 2023-01 handler never filled the (nil) Go slice, which encodes as null",
+        applied_by="organization_ids gets x-nullable: true, only when checking for a profile "
+        "whose own document says it is null (2023-01)",
+        edit=_user_organization_ids_null,
+        bind=_renders_null_organization_ids,
+    ),
+    Waiver(
+        id="negative-pagination-500",
+        swagger_says="(every document) a 5xx is a server error",
+        server_does="a 2023-01 server passes a negative limit or offset (also one whose low 32 "
+        'bits are negative, e.g. limit=2147483648) on to Postgres: 500 with detail "pq: LIMIT '
+        'must not be negative" (or OFFSET, checked first)',
+        reference="§3.2, §3.4",
+        reason="this is what Coder 2023-01 itself answers (its parsePagination had no "
+        "minimum); NEWEST answers 400 instead",
+        applied_by="a not_a_server_error or status_code_conformance failure of GET "
+        ".../audit is excused only when the response is that 500 and the profile's own "
+        "parser and window give that very error for the request; only for a profile whose "
+        "parser accepts negatives",
+        applies_to=_EVERY_DOCUMENT - {DocumentKind.OTHER},
+        excuses=_excuses_negative_pagination,
+        bind=_bind_negative_pagination,
     ),
 )
 

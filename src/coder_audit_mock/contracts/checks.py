@@ -51,13 +51,17 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from ..mockserver import AUDIT_ACTIONS, DEFAULT_TOKENS, RESOURCE_TYPES
+from ..mockserver import AUDIT_ACTIONS, DEFAULT_TOKENS, RESOURCE_TYPES, CoderError, Page
+from ..mockserver._auth import TokenCarrier
+from ..mockserver._profiles import AT_INSERT, NEWEST_PROFILE, Profile, describe_value
+from ..mockserver._testgenerate import NEWEST_BODY_FIELDS
 from ._errors import ContractViolation
 from ._target import Target
 from .strategies import (
     INVALID_PAGINATION_MESSAGE,
     INVALID_SEARCH_MESSAGE,
     NIL,
+    SEARCH_KEYS,
     Corpus,
     LogFacts,
     SearchQuery,
@@ -84,7 +88,6 @@ USERS_ME_PATH = "/api/v2/users/me"
 # Sent on every request; testgenerate stores it as the log's user_agent (reference §5).
 USER_AGENT = "coder-audit-mock-contracts"
 DEFAULT_LIMIT = 100  # reference §3.1: absent or 0 means 100
-COUNT_CAP = 2000  # reference §3.1: count = min(total, 2001), count_cap = 2000
 MAX_INT32 = 2**31 - 1  # reference §3.4: the largest limit/offset Coder accepts
 
 # Reference §6.2, §1.1 step 2, §1.2: the messages Coder answers with.
@@ -93,10 +96,6 @@ SIGNED_OUT_MESSAGE = (
 )
 INACTIVE_USER_MESSAGE_PREFIX = "User is not active"
 FORBIDDEN_MESSAGE = "Forbidden."
-FORBIDDEN_DETAIL = (
-    "You don't have permission to view this content. If you believe this is a mistake, "
-    "please contact your administrator or try signing in with different credentials."
-)
 INTERNAL_ERROR_MESSAGE = "An internal server error occurred."
 # Reference §5: every testgenerate row carries this diff.
 TESTGENERATE_DIFF = {"foo": {"old": "bar", "new": "baz", "secret": False}}
@@ -491,6 +490,7 @@ class _Context:
     corpus: Corpus
     roles: frozenset[str]
     options: Mapping[str, float]
+    profile: Profile = NEWEST_PROFILE  # the Coder version the target should answer as
 
 
 _Example = Callable[[_Probe, _Context, st.DataObject], None]
@@ -550,7 +550,12 @@ def _check_filters(probe: _Probe, query: SearchQuery) -> None:
 
 
 def _count_consistent(probe: _Probe, context: _Context, data: st.DataObject) -> None:
-    """Reference §3.1: count = min(matching, 2001) whatever the page; count_cap = 2000."""
+    """Reference §3.1, §3.2: the profile's count rule whatever the page, and its count_cap.
+
+    NEWEST: count = min(matching, 2001) on every page, count_cap = 2000. 2023-01: the matching
+    logs on a page that holds some, 0 on an empty one, and no count_cap.
+    """
+    profile = context.profile
     query: SearchQuery = data.draw(search_queries(context.corpus, max_terms=1), label="query")
     windows = data.draw(
         st.lists(
@@ -562,34 +567,44 @@ def _count_consistent(probe: _Probe, context: _Context, data: st.DataObject) -> 
     )
     seen = [(limit, offset, probe.page({"q": query.text, "limit": limit, "offset": offset}))
             for limit, offset in windows]  # fmt: skip
-    if len({page.count for _, _, page in seen}) > 1:
+    total = max(page.count for _, _, page in seen)
+    if total == 0:  # 2023-01 counts 0 on empty pages (§3.2): a one-log page tells the total
+        total = probe.page({"q": query.text, "limit": 1}).count
+    if any(page.count != profile.count_rule(total, len(page.logs)) for _, _, page in seen):
         listing = ", ".join(f"limit={lim} offset={off} -> {page.count}" for lim, off, page in seen)
         probe.fail(
-            "count depends on limit/offset", f"q={query.text!r}: {listing}.", seen[-1][2].response
+            "count depends on limit/offset",
+            f"q={query.text!r}: {listing}; expected: {describe_value(profile.count_rule)}",
+            seen[-1][2].response,
         )
     first = seen[0][2]
-    if first.count_cap != COUNT_CAP:
+    cap = profile.count_cap
+    if first.count_cap != cap:
         probe.fail(
-            "count_cap is not 2000", f"count_cap is {first.count_cap!r} (§3.1).", first.response
-        )
-    if first.count > COUNT_CAP + 1:
-        probe.fail(
-            "count is not capped",
-            f"count is {first.count}; Coder counts at most {COUNT_CAP + 1} (§3.1).",
+            f"count_cap is not {cap}" if cap is not None else "count_cap is present",
+            f"count_cap is {first.count_cap!r} (§3.1, §3.2).",
             first.response,
         )
-    if first.count > COUNT_CAP:
-        beyond = probe.page({"q": query.text, "limit": 1, "offset": COUNT_CAP})
+    if cap is not None and total > cap + 1:
+        probe.fail(
+            "count is not capped",
+            f"count is {total}; Coder counts at most {cap + 1} (§3.1).",
+            first.response,
+        )
+    if cap is not None and total > cap:
+        beyond = probe.page({"q": query.text, "limit": 1, "offset": cap})
         if not beyond.logs:
             probe.fail(
-                "count says over 2000 logs match, but offset 2000 is empty", "", beyond.response
+                f"count says over {cap} logs match, but offset {cap} is empty",
+                "",
+                beyond.response,
             )
         return
-    every = probe.page({"q": query.text, "limit": first.count + 1})
-    if len(every.logs) != first.count:
+    every = probe.page({"q": query.text, "limit": total + 1})
+    if len(every.logs) != total:
         probe.fail(
             "count is not the number of matching logs",
-            f"q={query.text!r}: count is {first.count}, but limit={first.count + 1} returns "
+            f"q={query.text!r}: count is {total}, but limit={total + 1} returns "
             f"{len(every.logs)} logs.",
             every.response,
         )
@@ -624,19 +639,25 @@ def _order_problem(walked: Sequence[LogFacts], whole: Sequence[LogFacts]) -> str
 
 
 def _pages_concatenate(probe: _Probe, context: _Context, data: st.DataObject) -> None:
-    """Reference §3.1, §1.1 step 9: limit/offset paging, default limit 100, [] past the end."""
+    """Reference §3.1, §3.2, §1.1 step 9: limit/offset paging, the profile's default limit
+    (NEWEST 100, 2023-01 none: an empty page), [] past the end."""
+    profile = context.profile
+    default_limit, _ = profile.sql_window(Page())
     query: SearchQuery = data.draw(search_queries(context.corpus, max_terms=1), label="query")
     whole = probe.page({"q": query.text})
-    total = whole.count
-    exact = total <= COUNT_CAP
-    expected = min(DEFAULT_LIMIT, total) if exact else DEFAULT_LIMIT
+    # 2023-01's count is 0 on an empty page (§3.2): a one-log page tells the total.
+    total = whole.count if whole.logs else probe.page({"q": query.text, "limit": 1}).count
+    exact = profile.count_cap is None or total <= profile.count_cap
+    expected = min(default_limit, total) if exact else default_limit
     if len(whole.logs) != expected:
         probe.fail(
-            "Without limit, the page does not hold Coder's default of 100 logs",
+            f"Without limit, the page does not hold Coder's default of {default_limit} logs",
             f"q={query.text!r}: count is {total}, so the page should hold {expected} logs, "
-            f"not {len(whole.logs)} (§3.1).",
+            f"not {len(whole.logs)} (§3.1, §3.2).",
             whole.response,
         )
+    if not whole.logs and total:
+        whole = probe.page({"q": query.text, "limit": DEFAULT_LIMIT})
     size = data.draw(st.integers(1, max(1, min(len(whole.logs), 25))), label="page size")
     span = min(len(whole.logs), size * 6)
     walked: list[LogFacts] = []
@@ -712,8 +733,16 @@ def _times(probe: _Probe, page: _Page) -> list[int]:
 
 
 def _invalid_input_rejected(probe: _Probe, context: _Context, data: st.DataObject) -> None:
-    """Reference §1.1 steps 3-4, §2.1, §3.4: 400, Coder's message, one validation per problem."""
+    """Reference §1.1 steps 3-4, §2.1, §3.4: 400, Coder's message, one validation per problem.
+
+    The profile's own parsers are the oracle: input it accepts (2023-01 ignores unknown keys,
+    §2.2; it passes a negative limit on to Postgres, §3.4) is not checked here.
+    """
     case = data.draw(st.one_of(invalid_search_queries(), invalid_pagination()), label="input")
+    rejection = _rejection(context.profile, case.params)
+    if rejection is None:
+        return
+    message, expected_fields = rejection
     response = probe.send("GET", params=case.params)
     where = f"{case.reason} ({dict(case.params)!r})"
     if response.status_code != 400:
@@ -722,21 +751,40 @@ def _invalid_input_rejected(probe: _Probe, context: _Context, data: st.DataObjec
     problems = _ERROR(body, "body")
     if problems:
         probe.fail("The 400 is not in Coder's error shape", f"{where}: {problems[0]}.", response)
-    if body["message"] != case.message:
+    if body["message"] != message:
         probe.fail(
             "The 400 has the wrong message",
-            f"{where}: message {body['message']!r}, expected {case.message!r}.",
+            f"{where}: message {body['message']!r}, expected {message!r}.",
             response,
         )
     fields = tuple(sorted(v["field"] for v in body.get("validations", [])))
-    if fields != case.fields:
+    if fields != expected_fields:
         probe.fail(
             "The 400's validations name the wrong fields",
-            f"{where}: fields {list(fields)}, expected {list(case.fields)}.",
+            f"{where}: fields {list(fields)}, expected {list(expected_fields)}.",
             response,
         )
     if any(not v["detail"] for v in body["validations"]):
         probe.fail("A validation has an empty detail", where, response)
+
+
+def _rejection(
+    profile: Profile, params: Mapping[str, str | tuple[str, ...]]
+) -> tuple[str, tuple[str, ...]] | None:
+    """(message, sorted validation fields) of the 400 `profile` answers `params` with, or None.
+
+    Pagination is validated before the search query (§1.1 steps 3-4, §1.3); no organization
+    name resolves (the invalid-input strategies use none that exists).
+    """
+    query = {
+        name: [value] if isinstance(value, str) else list(value) for name, value in params.items()
+    }
+    try:
+        profile.parse_pagination(query)
+        profile.parse_search(query.get("q", [""])[0], resolve_organization=lambda name: None)
+    except CoderError as error:
+        return error.message, tuple(sorted(v.field for v in error.validations))
+    return None
 
 
 def _expect_error(
@@ -750,19 +798,15 @@ def _expect_error(
         probe.fail(f"{what}: wrong message", f"message {actual!r}, expected {message!r}.", response)
 
 
-# Reference §6.1: the token carriers of NEWEST Coder.
-_CARRIERS = ("header", "bearer", "cookie", "query coder_session_token", "query access_token")
-
-
-def _carried(token: str, carrier: str) -> tuple[dict[str, str], dict[str, str]]:
-    """(headers, query parameters) presenting `token` through `carrier`."""
-    if carrier == "header":
-        return {"Coder-Session-Token": token}, {}
-    if carrier == "bearer":
-        return {"Authorization": f"Bearer {token}"}, {}
-    if carrier == "cookie":
-        return {"Cookie": f"coder_session_token={token}"}, {}
-    return {}, {carrier.removeprefix("query "): token}
+def _carried(token: str, carrier: TokenCarrier) -> tuple[dict[str, str], dict[str, str]]:
+    """(headers, query parameters) presenting `token` through one of the profile's carriers."""
+    if carrier.kind == "header":
+        return {carrier.name: token}, {}
+    if carrier.kind == "bearer":
+        return {carrier.name: f"Bearer {token}"}, {}
+    if carrier.kind == "cookie":
+        return {"Cookie": f"{carrier.name}={token}"}, {}
+    return {}, {carrier.name: token}
 
 
 _BOGUS_TOKENS = st.one_of(
@@ -772,8 +816,13 @@ _BOGUS_TOKENS = st.one_of(
 
 
 def _auth_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> None:
-    """Reference §6.1, §6.2, §1.2 step 4: tokens required; owners read and write."""
-    carrier = data.draw(st.sampled_from(_CARRIERS), label="carrier")
+    """Reference §6.1, §6.2, §1.2 step 4: tokens required; owners read and write.
+
+    The profile gives the carriers (NEWEST five, 2023-01 four) and whether a 401 carries a
+    `WWW-Authenticate` challenge.
+    """
+    profile = context.profile
+    carrier = data.draw(st.sampled_from(profile.token_carriers), label="carrier")
     headers, params = _carried(probe.target.tokens["owner"], carrier)
     response = probe.send("GET", role=None, headers=headers, params=params)
     if response.status_code != 200:
@@ -783,6 +832,14 @@ def _auth_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> Non
     for method, path in (("GET", AUDIT_PATH), ("POST", TESTGENERATE_PATH)):
         response = probe.send(method, path, role=None, body={} if method == "POST" else None)
         _expect_error(probe, response, 401, SIGNED_OUT_MESSAGE, f"{method} {path} without a token")
+        if ("www-authenticate" in response.headers) != profile.www_authenticate:
+            probe.fail(
+                f"{method} {path} without a token: the 401 "
+                + ("lacks" if profile.www_authenticate else "has")
+                + " a WWW-Authenticate header",
+                f"Coder {profile.name} (§6.2).",
+                response,
+            )
     bogus = data.draw(_BOGUS_TOKENS, label="unknown token")
     response = probe.send("GET", role=None, headers={"Coder-Session-Token": bogus})
     _expect_error(probe, response, 401, SIGNED_OUT_MESSAGE, "An unknown token")
@@ -795,15 +852,23 @@ def _auth_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> Non
         )
 
 
-# role -> (GET status, testgenerate status), reference §1.2 step 3, §6.2, §6.3.
-_ROLE_ANSWERS: dict[str, tuple[int, int]] = {
-    "member": (403, 403),
-    "auditor": (200, 500),
-    "org-admin": (200, 500),
-    "org-auditor": (200, 500),
-    "expired": (401, 401),
-    "suspended": (401, 401),
-}
+def _role_answers(profile: Profile) -> dict[str, tuple[int, int]]:
+    """role -> (GET status, testgenerate status) under `profile` (§1.2, §1.4, §6.2, §6.3)."""
+    # A reader who may not create logs: NEWEST refuses at insert with a 500 (§1.2 step 3),
+    # 2023-01 before reading the body with a 403 (§1.4).
+    refused_write = 500 if profile.create_check == AT_INSERT else 403
+    org_reader = (200, refused_write) if profile.org_scoped_reads else (403, 403)
+    return {
+        "member": (403, 403),
+        "auditor": (200, refused_write),
+        "org-admin": org_reader,
+        "org-auditor": org_reader,
+        "expired": (401, 401),
+        "suspended": (401, 401),
+    }
+
+
+_ROLES = tuple(_role_answers(NEWEST_PROFILE))
 _STATUS_MESSAGES = {403: FORBIDDEN_MESSAGE, 500: INTERNAL_ERROR_MESSAGE, 401: SIGNED_OUT_MESSAGE}
 # GET parameters for a role's read, with the message of the 400 a reader gets for them.
 _ROLE_READS: tuple[tuple[dict[str, str], str], ...] = (
@@ -820,31 +885,42 @@ def _roles_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> No
     organization readers must see only their organizations), then each role makes one drawn
     request: a testgenerate, or a read with good or bad parameters.
     """
-    for role in sorted(context.roles & set(_ROLE_ANSWERS)):
-        read_status, write_status = _ROLE_ANSWERS[role]
+    answers = _role_answers(context.profile)
+    # 2023-01 ignores a bad `q` (§2.2): only NEWEST answers it with a 400.
+    reads = [
+        read for read in _ROLE_READS if context.profile.rejects_bad_search or "q" not in read[0]
+    ]
+    for role in sorted(context.roles & set(answers)):
+        read_status, write_status = answers[role]
         if read_status == 200:
             _check_read_scope(probe, role, probe.page({}, role=role))
         if data.draw(st.booleans(), label=f"{role} writes"):
             response = probe.send("POST", TESTGENERATE_PATH, role=role, body={})
-            _expect_refusal(probe, role, response, write_status, f"testgenerate as {role!r}")
+            _expect_refusal(
+                probe, role, response, write_status, f"testgenerate as {role!r}", context.profile
+            )
             continue
-        params, bad_request_message = data.draw(st.sampled_from(_ROLE_READS), label="params")
+        params, bad_request_message = data.draw(st.sampled_from(reads), label="params")
         what = f"GET /api/v2/audit as {role!r} with {params!r}"
         response = probe.send("GET", role=role, params=params)
         if read_status != 200:
-            _expect_refusal(probe, role, response, read_status, what)
+            _expect_refusal(probe, role, response, read_status, what, context.profile)
         elif params:  # permissions come first: a reader gets the 400, a member the 403
             _expect_error(probe, response, 400, bad_request_message, what)
 
 
 def _expect_refusal(
-    probe: _Probe, role: str, response: httpx.Response, status: int, what: str
+    probe: _Probe, role: str, response: httpx.Response, status: int, what: str, profile: Profile
 ) -> None:
     message = INACTIVE_USER_MESSAGE_PREFIX if role == "suspended" else _STATUS_MESSAGES[status]
     _expect_error(probe, response, status, message, what)
-    detail = response.json().get("detail")
-    if status == 403 and detail != FORBIDDEN_DETAIL:
-        probe.fail(f"{what}: the 403 lacks Coder's detail", f"detail {detail!r}.", response)
+    detail = response.json().get("detail", "")  # omitted when empty (§1.5)
+    if status == 403 and detail != profile.forbidden_detail:
+        probe.fail(
+            f"{what}: the 403 lacks Coder's detail",
+            f"detail {detail!r}, expected {profile.forbidden_detail!r} (§1.1, §1.3).",
+            response,
+        )
 
 
 def _check_read_scope(probe: _Probe, role: str, page: _Page) -> None:
@@ -1049,6 +1125,8 @@ class SemanticCheck:
         options: tunable numbers (e.g. `max_seconds` for response_time); see `configured`.
         wants: roles the check also uses when the target has their tokens; a pass says in
             its `reason` which of them it could not check.
+        unsupported: why the check cannot apply to a profile (None: it applies); the check is
+            then skipped with that reason.
 
     Example:
         >>> check = SEMANTIC_CHECKS["response_time"].configured(max_seconds=0.5)
@@ -1063,6 +1141,9 @@ class SemanticCheck:
     harvest: bool = True
     options: Mapping[str, float] = dataclasses.field(default_factory=dict)
     wants: tuple[str, ...] = ()
+    unsupported: Callable[[Profile], str | None] = dataclasses.field(
+        default=lambda profile: None, repr=False, compare=False
+    )
 
     def configured(self, **options: float) -> SemanticCheck:
         """A copy with some `options` changed; unknown option names are an error."""
@@ -1081,7 +1162,12 @@ class SemanticCheck:
         return None
 
     def run(
-        self, target: Target, *, seed: int = 0, max_examples: int = DEFAULT_MAX_EXAMPLES
+        self,
+        target: Target,
+        *,
+        seed: int = 0,
+        max_examples: int = DEFAULT_MAX_EXAMPLES,
+        profile: Profile = NEWEST_PROFILE,
     ) -> CheckOutcome:
         """Explore the property on `target`; never raises for what the server does.
 
@@ -1089,6 +1175,8 @@ class SemanticCheck:
             target: the server (see `open_target`).
             seed: Hypothesis's seed: the same seed sends the same requests.
             max_examples: how many examples to try (each sends a few requests).
+            profile: the Coder version the target should answer as (`get_profile(name)` of
+                `coder_audit_mock.mockserver._profiles`); its rules replace NEWEST's.
 
         Example:
             >>> from coder_audit_mock.contracts._target import open_target
@@ -1097,6 +1185,8 @@ class SemanticCheck:
             'passed'
         """
         missing = self._missing(target)
+        if missing is None:
+            missing = self.unsupported(profile)
         if missing is not None:
             return CheckOutcome("skipped", reason=missing)
         probe = _Probe(target, self.name)
@@ -1110,7 +1200,7 @@ class SemanticCheck:
                 reason="needs at least one audit log the owner can read; the target has none "
                 "(POST /api/v2/audit/testgenerate writes some)",
             )
-        context = _Context(corpus, frozenset(target.tokens), self.options)
+        context = _Context(corpus, frozenset(target.tokens), self.options, profile)
         outcome = self._explore(probe, context, seed, max_examples)
         unchecked = [role for role in self.wants if role not in target.tokens]
         if outcome.status == "passed" and unchecked:
@@ -1172,6 +1262,44 @@ def _failure(check: str, error: BaseException, examples: int, during: str) -> Ch
     return CheckOutcome("failed", reason=reason, examples_run=examples)
 
 
+def _newest_search_only(profile: Profile) -> str | None:
+    """Why filters_hold cannot apply: the strategies draw NEWEST's `q` grammar (§2.1)."""
+    if (
+        set(profile.search_keys) >= set(SEARCH_KEYS)
+        and profile.filter_resource_types >= set(RESOURCE_TYPES)
+        and profile.filter_actions >= set(AUDIT_ACTIONS)
+        and profile.username_me
+    ):
+        return None
+    return (
+        f"profile {profile.name}: its search (keys {', '.join(profile.search_keys)}; filters "
+        f"on {len(profile.filter_resource_types)} resource types and "
+        f"{len(profile.filter_actions)} actions; no username:me) is not what the search "
+        "strategies draw (NEWEST §2.1); tests/server/test_profile_2023.py pins it (§2.2)"
+    )
+
+
+def _newest_testgenerate_only(profile: Profile) -> str | None:
+    """Why read-your-writes cannot apply: NEWEST bodies, located with `username:me` (§5)."""
+    if set(profile.testgenerate_fields) >= set(NEWEST_BODY_FIELDS) and profile.username_me:
+        return None
+    return (
+        f"profile {profile.name}: testgenerate reads only {', '.join(profile.testgenerate_fields)}"
+        " and `username:me` is no filter, while the check writes NEWEST bodies and finds them "
+        "with username:me (§5); tests/server/test_profile_2023.py pins 2023-01's writes (§1.4)"
+    )
+
+
+def _newest_shapes_only(profile: Profile) -> str | None:
+    """Why response_shape cannot apply: its shapes are NEWEST's (§4.5)."""
+    if profile.render_log is NEWEST_PROFILE.render_log and profile.count_cap is not None:
+        return None
+    return (
+        f"profile {profile.name}: the check's shapes are NEWEST's (§4.5); Schemathesis's "
+        "response_schema_conformance checks this profile's shapes against its own document"
+    )
+
+
 def _check(
     name: str,
     description: str,
@@ -1192,6 +1320,7 @@ SEMANTIC_CHECKS: Mapping[str, SemanticCheck] = types.MappingProxyType(
                 "from is in its result (§2.1, §3.1, §3.3).",
                 _filters_hold,
                 ("owner", "logs"),
+                unsupported=_newest_search_only,
             ),
             _check(
                 "count_consistent",
@@ -1234,13 +1363,14 @@ SEMANTIC_CHECKS: Mapping[str, SemanticCheck] = types.MappingProxyType(
                 _roles_enforced,
                 ("member",),
                 harvest=False,
-                wants=tuple(sorted(set(_ROLE_ANSWERS) - {"member"})),
+                wants=tuple(sorted(set(_ROLES) - {"member"})),
             ),
             _check(
                 "testgenerate_read_your_writes",
                 "A testgenerate log is found by GET at once, with the fields sent and Coder's "
                 "defaults for the rest (§5).",
                 _testgenerate_read_your_writes,
+                unsupported=_newest_testgenerate_only,
             ),
             _check(
                 "response_shape",
@@ -1248,6 +1378,7 @@ SEMANTIC_CHECKS: Mapping[str, SemanticCheck] = types.MappingProxyType(
                 "error bodies (§1.5, §4.5).",
                 _response_shape,
                 wants=("member",),
+                unsupported=_newest_shapes_only,
             ),
             _check(
                 "response_time",

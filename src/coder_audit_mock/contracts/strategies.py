@@ -677,6 +677,9 @@ class InvalidInput:
     reason: str
 
 
+_MALFORMED = frozenset({"colon at an edge", "two colons"})  # near misses that stop parsing
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class _NearMiss:
     elements: tuple[str, ...]
@@ -686,8 +689,9 @@ class _NearMiss:
 
     @property
     def stops_parsing(self) -> bool:
-        # Reference §2.1 step 4: a malformed element is the only error reported.
-        return self.field == "q"
+        # Reference §2.1 step 4: a malformed element is the only error reported. (An unknown
+        # key spelled `q` also has the field "q", but parsing goes on after it.)
+        return self.reason in _MALFORMED
 
 
 _NOT_KEYS = (

@@ -7,11 +7,14 @@ from the `coder_audit` pytest plugin (docs/fixtures.md), with its precedence:
     token   $CODER_SESSION_TOKEN (the owner's; a URL target needs it)
     seed    --coder-audit-seed, else ini coder_audit_seed, else 0
 
-and two variables of this suite:
+and three variables of this suite:
 
-    CODER_AUDIT_SCHEMA   the API document, a JSON path or URL (default: the project's own);
-                         Coder's Swagger 2.0 gets the waivers of its known differences
-    CODER_AUDIT_PROFILE  quick (default) or thorough
+    CODER_AUDIT_SCHEMA   the API document, a JSON path or URL (default: the project's own in
+                         the profile); Coder's Swagger 2.0 gets the waivers of its known
+                         differences
+    CODER_AUDIT_DEPTH    quick (default) or thorough
+    CODER_AUDIT_PROFILE  the Coder version the target should answer as: newest (default) or
+                         2023-01 (docs/profiles.md)
 
 Tests, in the order they run:
 
@@ -32,14 +35,17 @@ from typing import Any
 
 import pytest
 
+from ..mockserver import MockServerError
+from ..mockserver._profiles import DEFAULT_PROFILE, Profile, get_profile
 from ._errors import ContractError
 from ._report import render_failure
-from ._runner import PROFILES, ContractFailure, ContractReport, Profile, run_contract
+from ._runner import DEPTHS, ContractFailure, ContractReport, Depth, run_contract
 from ._schema import ContractDocument, read_document
 from ._target import Target, open_target
 from .checks import SEMANTIC_CHECKS
 
 SCHEMA_VARIABLE = "CODER_AUDIT_SCHEMA"
+DEPTH_VARIABLE = "CODER_AUDIT_DEPTH"
 PROFILE_VARIABLE = "CODER_AUDIT_PROFILE"
 PLUGIN = "coder_audit"
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -47,18 +53,25 @@ _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tr
 
 def _document() -> ContractDocument:
     try:
-        return read_document(os.environ.get(SCHEMA_VARIABLE) or None)
+        return read_document(os.environ.get(SCHEMA_VARIABLE) or None, profile=_profile().name)
     except ContractError as error:
         raise pytest.UsageError(f"${SCHEMA_VARIABLE}: {error}") from None
 
 
-def _profile() -> Profile:
-    name = os.environ.get(PROFILE_VARIABLE) or "quick"
-    if name not in PROFILES:
+def _depth() -> Depth:
+    name = os.environ.get(DEPTH_VARIABLE) or "quick"
+    if name not in DEPTHS:
         raise pytest.UsageError(
-            f"${PROFILE_VARIABLE}: unknown profile {name!r}: expected one of {', '.join(PROFILES)}"
+            f"${DEPTH_VARIABLE}: unknown depth {name!r}: expected one of {', '.join(DEPTHS)}"
         )
-    return PROFILES[name]
+    return DEPTHS[name]
+
+
+def _profile() -> Profile:
+    try:
+        return get_profile(os.environ.get(PROFILE_VARIABLE) or DEFAULT_PROFILE)
+    except MockServerError as error:
+        raise pytest.UsageError(f"${PROFILE_VARIABLE}: {error}") from None
 
 
 def _operation_labels(document: ContractDocument) -> list[str]:
@@ -94,7 +107,7 @@ def contract_target(request: pytest.FixtureRequest) -> Iterator[Target]:
     from ..fixtures.plugin import coder_audit_options
 
     options = coder_audit_options(request.config)
-    with open_target(options.url, token=options.token) as target:
+    with open_target(options.url, token=options.token, profile=_profile().name) as target:
         yield target
 
 
@@ -106,6 +119,7 @@ def contract_report(contract_target: Target, pytestconfig: pytest.Config) -> Con
             contract_target,
             schema=_document(),
             seed=_seed(pytestconfig),
+            depth=_depth().name,
             profile=_profile().name,
             semantic=False,
         )
@@ -123,7 +137,10 @@ def test_semantic(check: str, contract_target: Target, pytestconfig: pytest.Conf
     """The semantic check holds on the target (see `coder_audit_mock.contracts.checks`)."""
     seed = _seed(pytestconfig)
     outcome = SEMANTIC_CHECKS[check].run(
-        contract_target, seed=seed, max_examples=_profile().semantic_examples
+        contract_target,
+        seed=seed,
+        max_examples=_depth().semantic_examples,
+        profile=_profile(),
     )
     if outcome.status == "skipped":
         pytest.skip(outcome.reason)

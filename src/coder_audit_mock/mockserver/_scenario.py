@@ -46,6 +46,7 @@ import functools
 import importlib
 import ipaddress
 import json
+import math
 import random
 import re
 import typing
@@ -85,7 +86,7 @@ from ._model import (
     WorkspaceBuild,
 )
 from ._render import format_time
-from ._testgenerate import parse_rfc3339
+from ._testgenerate import MAX_JSON_DEPTH, parse_rfc3339
 
 if TYPE_CHECKING:
     from ._app import MockServer, MockSettings
@@ -394,18 +395,25 @@ def _parse_time(value: Any, where: str) -> int:
         raise ScenarioError(where, f"expected an RFC 3339 time: {error.detail}") from None
 
 
-def _check_json(value: Any, where: str) -> None:
+def _check_json(value: Any, where: str, depth: int = 0) -> None:
+    # What the API must write back later: JSON has no Infinity or NaN (Python's parser and YAML's
+    # .inf accept them), and values nested deeper than testgenerate accepts are walked
+    # recursively on every read.
+    if depth > MAX_JSON_DEPTH:
+        raise ScenarioError(where, f"nested more than {MAX_JSON_DEPTH} deep")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ScenarioError(where, f"expected a finite number, got {value}")
     if value is None or isinstance(value, (str, bool, int, float)):
         return
     if isinstance(value, list):
         for index, item in enumerate(value):
-            _check_json(item, f"{where}[{index}]")
+            _check_json(item, f"{where}[{index}]", depth + 1)
         return
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ScenarioError(where, f"object keys must be strings, got {key!r}")
-            _check_json(item, f"{where}.{key}")
+            _check_json(item, f"{where}.{key}", depth + 1)
         return
     raise ScenarioError(
         where, f"expected a JSON value, got {_kind(value)} (quote times and dates in YAML)"
@@ -1114,12 +1122,23 @@ def parse_scenario_text(text: str, *, yaml: bool, source: str = "scenario") -> A
             return module.safe_load(text)
         except module.YAMLError as error:
             raise ScenarioError(source, f"invalid YAML: {error}") from None
+        except (ValueError, RecursionError) as error:
+            raise ScenarioError(source, f"invalid YAML: {_beyond_python(error)}") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise ScenarioError(
             source, f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
         ) from None
+    except (ValueError, RecursionError) as error:
+        raise ScenarioError(source, f"invalid JSON: {_beyond_python(error)}") from None
+
+
+def _beyond_python(error: ValueError | RecursionError) -> str:
+    """Python's own parsing limits: nesting (recursion) and integers of over 4300 digits."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return str(error).split(";")[0]  # drop the hint about sys.set_int_max_str_digits()
 
 
 def _format_of(path: Path) -> bool:
