@@ -34,7 +34,7 @@ def measure_contracts(env: Mapping[str, str], max_examples: int | None) -> dict[
     def timed(transport: str, semantic: bool) -> dict[str, Any]:
         with _target(transport, env, open_target) as target:
             report = run_contract(
-                target, seed=_SEED, profile="quick", max_examples=max_examples, semantic=semantic
+                target, seed=_SEED, depth="quick", max_examples=max_examples, semantic=semantic
             )
         cases = report.requests_sent + sum(result.examples_run for result in report.semantic)
         return {
@@ -44,7 +44,7 @@ def measure_contracts(env: Mapping[str, str], max_examples: int | None) -> dict[
             "failures": len(report.failures),
         }
 
-    results: dict[str, Any] = {"status": "measured", "profile": "quick", "seed": _SEED}
+    results: dict[str, Any] = {"status": "measured", "depth": "quick", "seed": _SEED}
     results["max_examples"] = max_examples
     runs: dict[str, dict[str, Any]] = {"in-process": {"first run": timed("in-process", True)}}
     for transport in TRANSPORTS:

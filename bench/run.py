@@ -321,7 +321,7 @@ def _contract_lines(contracts: dict[str, Any]) -> list[str]:
         for kind, run in kinds.items()
     ]
     heading = (
-        f"### Contract tests (run_contract, profile {contracts['profile']}, seed "
+        f"### Contract tests (run_contract, depth {contracts['depth']}, seed "
         f"{contracts['seed']}, max_examples {examples})"
     )
     return [

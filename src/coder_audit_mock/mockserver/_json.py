@@ -27,6 +27,7 @@ _HTML_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
 # Consume escaped backslashes first so that the `b` of `\\b` (a backslash then the letter b) is
 # never mistaken for the `\b` escape.
 _CONTROL_ESCAPE_RE = re.compile(r"\\\\|\\b|\\f")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _CONTROL_ESCAPES = {"\\\\": "\\\\", "\\b": "\\u0008", "\\f": "\\u000c"}
 
 
@@ -52,7 +53,11 @@ def go_json_bytes(value: Any) -> bytes:
         >>> go_json_bytes(["é"])
         b'["\\xc3\\xa9"]'
     """
-    return go_json_text(value).encode("utf-8", "replace")
+    text = go_json_text(value)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (from \\ud800-style escapes): U+FFFD, as Go
+        return _SURROGATE_RE.sub("\ufffd", text).encode("utf-8")
 
 
 class GoJSONResponse(Response):
