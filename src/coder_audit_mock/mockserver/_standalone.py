@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
-from starlette.middleware import Middleware
-from starlette.routing import Mount, Route
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._admin import ADMIN_PREFIX, ADMIN_TOKEN_HEADER, AdminApi
 from ._app import MockServer, create_app_for
@@ -94,32 +94,52 @@ def build_app(server: MockServer, options: ServeOptions | None = None) -> Starle
     options = options or ServeOptions()
     journal = RequestJournal(options.journal_size)
     faults = FaultInjector(options.faults)
-    routes: list[Route | Mount] = []
+    mock_app = create_app_for(server)
+    admin_app: ASGIApp | None = None
     if options.admin:
         admin = AdminApi(server, journal, faults, token=options.admin_token)
-        routes.append(Route(ADMIN_PREFIX + "{rest:path}", admin.handle, methods=_ALL_METHODS))
-    routes.append(Mount("", app=create_app_for(server)))
-    log_line = (options.log_line or access_logger.info) if options.access_log else None
-    middleware = [
-        Middleware(
-            RequestRecorder, journal=journal, log_line=log_line, role_of=_role_finder(server)
-        ),
-    ]
-    if options.cors_origins:
-        middleware.append(
-            Middleware(
-                CORSMiddleware,
-                origins=options.cors_origins,
-                allow_headers=(*DEFAULT_CORS_HEADERS, ADMIN_TOKEN_HEADER),
-            )
+        admin_app = Starlette(
+            routes=[Route(ADMIN_PREFIX + "{rest:path}", admin.handle, methods=_ALL_METHODS)]
         )
-    middleware.append(Middleware(FaultMiddleware, injector=faults, exempt=(ADMIN_PREFIX,)))
-    app = Starlette(routes=routes, middleware=middleware)
+
+    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+        # Plain ASGI, no second router: the admin prefix or the mock (which routes itself).
+        if admin_app is not None and scope.get("path", "").startswith(ADMIN_PREFIX):
+            await admin_app(scope, receive, send)
+        else:
+            await mock_app(scope, receive, send)
+
+    stack: ASGIApp = FaultMiddleware(dispatch, injector=faults, exempt=(ADMIN_PREFIX,))
+    if options.cors_origins:
+        stack = CORSMiddleware(
+            stack,
+            origins=options.cors_origins,
+            allow_headers=(*DEFAULT_CORS_HEADERS, ADMIN_TOKEN_HEADER),
+        )
+    log_line = (options.log_line or access_logger.info) if options.access_log else None
+    stack = RequestRecorder(stack, journal=journal, log_line=log_line, role_of=_role_finder(server))
+    app = _StandaloneApp(stack)
     app.state.mock = server
     app.state.journal = journal
     app.state.faults = faults
     app.state.options = options
     return app
+
+
+class _StandaloneApp(Starlette):
+    """The layers composed as plain ASGI; a Starlette only for its `state` and type.
+
+    Lifespan and every request go straight to the middleware stack: recorder (journal, access
+    log) -> CORS -> faults -> the admin routes or the mock.
+    """
+
+    def __init__(self, stack: ASGIApp) -> None:
+        super().__init__()
+        self._stack = stack
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self
+        await self._stack(scope, receive, send)
 
 
 def _role_finder(server: MockServer) -> Callable[[Headers, Mapping[str, list[str]]], str | None]:
