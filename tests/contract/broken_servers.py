@@ -454,7 +454,7 @@ broken(
 broken(
     "count_is_page_length",
     "`count` is the length of the page",
-    ("count_consistent", "pages_concatenate"),
+    ("count_consistent",),
     on_response=_on_page(lambda page: page.update(count=len(page["audit_logs"]))),
 )
 broken(
