@@ -24,11 +24,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .._cli import CliError, Subcommand, UsageError
+from ._cli import TOKEN_VARIABLE, _natural
 
 if TYPE_CHECKING:
     from ._target import Target
 
-TOKEN_VARIABLE = "CODER_SESSION_TOKEN"  # the Coder CLI's own variable name
 MOCK = "mock"
 EXIT_SAME, EXIT_DIFFERENT, EXIT_UNUSABLE = 0, 1, 3
 
@@ -68,12 +68,6 @@ def _add_diff_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="generated requests after the fixed catalogue (default: 100)",
     )
-
-
-def _natural(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected an integer 0 or more")
-    return int(text)
 
 
 @contextlib.contextmanager
