@@ -91,6 +91,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "coder_audit_mock._cli:SERVE",
     "coder_audit_mock.contracts._cli:CHECK",
     "coder_audit_mock.contracts._diff_cli:DIFF",
+    "coder_audit_mock.fidelity._cli:RECORD",
 )
 
 

@@ -98,8 +98,14 @@ def test_report_lists_the_waivers_it_applied(quick_report: ContractReport) -> No
     # The mock answers testgenerate's out-of-enum actions with Coder's 500 (reference §1.2
     # step 3): that failure waiver must have had work to do, and the report says so.
     applied = {entry.waiver.id: entry.excused for entry in quick_report.waivers}
-    assert set(applied) == {"undeclared-query-parameters-ignored", "testgenerate-insert-500"}
+    assert set(applied) == {
+        "undeclared-query-parameters-ignored",
+        "testgenerate-insert-500",
+        "csrf-refusal-before-auth",
+    }
     assert applied["testgenerate-insert-500"] > 0
+    # ignored_auth's cookie probe of testgenerate meets Coder's CSRF check (reference §6.1).
+    assert applied["csrf-refusal-before-auth"] > 0
     text = render_report(quick_report)
     assert "testgenerate-insert-500 (§1.2 step 3)" in text
     assert "undeclared-query-parameters-ignored (§1.1)" in text

@@ -19,7 +19,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from schemathesis.checks import CheckFunction
 from schemathesis.schemas import BaseSchema
+from schemathesis.specs.openapi.checks import ignored_auth
 
 from coder_audit_mock.mockserver import DEFAULT_NOW_US, DEFAULT_TOKENS, create_app, openapi_document
 
@@ -98,8 +100,12 @@ def statuses() -> Iterator[dict[str, Counter[int]]]:
     assert not silent, f"operations that never answered 2xx (does the owner token work?): {silent}"
 
 
-def call_and_validate(case: schemathesis.Case[Any], statuses: dict[str, Counter[int]]) -> None:
-    response = case.call_and_validate()
+def call_and_validate(
+    case: schemathesis.Case[Any],
+    statuses: dict[str, Counter[int]],
+    excluded: list[CheckFunction] | None = None,
+) -> None:
+    response = case.call_and_validate(excluded_checks=excluded)
     statuses.setdefault(case.operation.label, Counter())[response.status_code] += 1
 
 
@@ -112,4 +118,8 @@ def test_get_audit_logs(case: schemathesis.Case[Any], statuses: dict[str, Counte
 def test_generate_fake_audit_log(
     case: schemathesis.Case[Any], statuses: dict[str, Counter[int]]
 ) -> None:
-    call_and_validate(case, statuses)
+    # ignored_auth's cookie probe (an invalid coder_session_token cookie, no header) meets
+    # Coder's CSRF check first: 400 text/plain, recorded from a real v2.35.1. The kit excuses
+    # exactly that (waiver csrf-refusal-before-auth); plain Schemathesis cannot, so the check
+    # is left out here and tests/server covers the CSRF refusal and the 401s.
+    call_and_validate(case, statuses, excluded=[ignored_auth])

@@ -100,6 +100,7 @@ def test_newest_swagger_gets_its_waivers() -> None:
         "additional-fields-may-be-null",
         "undeclared-query-parameters-ignored",
         "testgenerate-insert-500",
+        "csrf-refusal-before-auth",
     ]
 
 
@@ -122,6 +123,7 @@ def test_early_swagger_gets_its_waivers() -> None:
         "additional-fields-may-be-null",
         "undeclared-query-parameters-ignored",
         "testgenerate-insert-500",
+        "csrf-refusal-before-auth",
     ]
 
 
@@ -130,6 +132,7 @@ def test_the_projects_document_gets_only_the_failure_waivers(tmp_path: Path) -> 
     assert [w.id for w in waivers] == [
         "undeclared-query-parameters-ignored",
         "testgenerate-insert-500",
+        "csrf-refusal-before-auth",
     ]
     assert all(w.excuses is not None for w in waivers)
     other = tmp_path / "other.json"
@@ -251,6 +254,42 @@ def test_undeclared_query_parameters_are_excused_as_coder_ignores_them() -> None
 )
 def test_the_undeclared_query_waiver_excuses_nothing_else(failed: Exchange) -> None:
     assert UNDECLARED.excuses is not None and not UNDECLARED.excuses(failed)
+
+
+CSRF = WAIVERS["csrf-refusal-before-auth"]
+
+
+def probe_failed(status: str, *, operation: str = TESTGENERATE, code: str = "ST401") -> Exchange:
+    # ignored_auth's words when its invalid-credentials probe was not refused with 401/403.
+    message = (
+        f"Expected 401 or 403, got `{status}` for `{operation}` (invalid credentials provided)"
+    )
+    return Exchange(operation, code, message, None, 200, {})
+
+
+def test_the_csrf_refusal_of_the_cookie_probe_is_excused() -> None:
+    assert CSRF.excuses is not None and CSRF.excuses(probe_failed("400 Bad Request"))
+
+
+@pytest.mark.parametrize(
+    "failed",
+    [
+        probe_failed("200 OK"),  # accepted an invalid token: a real failure
+        probe_failed("500 Internal Server Error"),
+        probe_failed("400 Bad Request", operation="GET /api/v2/audit"),  # reads skip CSRF
+        probe_failed("400 Bad Request", code="ST101"),
+        Exchange(TESTGENERATE, "ST401", "Expected 401 or 403, got `400 Bad Request` for "
+                 f"`{TESTGENERATE}`", None, 200, {}),  # no invalid credentials: no-auth probe
+    ],
+)  # fmt: skip
+def test_the_csrf_waiver_excuses_nothing_else(failed: Exchange) -> None:
+    assert CSRF.excuses is not None and not CSRF.excuses(failed)
+
+
+def test_the_csrf_waiver_is_bound_only_where_coder_checks_csrf() -> None:
+    ids = [w.id for w in applicable_waivers(DocumentKind.PROJECT, EARLY_PROFILE)]
+    assert "csrf-refusal-before-auth" not in ids
+    assert "csrf-refusal-before-auth" in [w.id for w in applicable_waivers(DocumentKind.PROJECT)]
 
 
 # -- waivers bound to the profile checked for (docs/profiles.md) ----------------------------

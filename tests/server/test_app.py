@@ -64,8 +64,10 @@ def test_missing_token(shared_client: TestClient) -> None:
         "message": SIGNED_OUT_MESSAGE,
         "detail": 'Cookie "coder_session_token" or query parameter must be provided.',
     }
+    # "expired": Coder picks the description from words in the body, and the 401 message says
+    # "your session has expired" (recorded from v2.35.1, tests/fidelity/corpus).
     assert response.headers["www-authenticate"] == (
-        'Bearer realm="coder", error="invalid_token", error_description="The access token is invalid", '
+        'Bearer realm="coder", error="invalid_token", error_description="The access token has expired", '
         'resource_metadata="http://testserver/.well-known/oauth-protected-resource"'
     )
 

@@ -6,7 +6,6 @@ import collections
 import dataclasses
 import hashlib
 import ipaddress
-import json
 import os
 import random
 import subprocess
@@ -31,6 +30,7 @@ from coder_audit_mock.mockserver._generate import (
     _fast_uuid4,
     generate_deployment,
 )
+from coder_audit_mock.mockserver._json import json_text
 from coder_audit_mock.mockserver._model import (
     AUDIT_ACTIONS,
     BUILD_REASONS,
@@ -75,7 +75,8 @@ def deployment() -> Deployment:
 
 
 def rendered_json(d: Deployment) -> str:
-    return json.dumps([render_log(log, d) for log in d.logs])
+    # json_text: rendered numbers in additional_fields keep the spelling Coder gives them.
+    return json_text([render_log(log, d) for log in d.logs])
 
 
 # -- determinism -------------------------------------------------------------------------------
@@ -103,11 +104,11 @@ def test_a_different_now_moves_every_time() -> None:
 
 def test_identical_in_another_process_with_other_hash_randomisation() -> None:
     code = (
-        "import hashlib, json;"
+        "import hashlib;from coder_audit_mock.mockserver._json import json_text;"
         "from coder_audit_mock.mockserver._generate import generate_deployment;"
         "from coder_audit_mock.mockserver._render import render_log;"
         "d = generate_deployment(seed=11, log_count=300);"
-        "print(hashlib.sha256(json.dumps([render_log(l, d) for l in d.logs]).encode()).hexdigest())"
+        "print(hashlib.sha256(json_text([render_log(l, d) for l in d.logs]).encode()).hexdigest())"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": os.pathsep.join(sys.path)}
     result = subprocess.run(
@@ -530,7 +531,7 @@ def test_deleted_resources_are_reported_deleted_without_links(deployment: Deploy
 
 def test_every_log_renders_to_json(deployment: Deployment) -> None:
     for log in deployment.logs[:3000]:
-        json.dumps(render_log(log, deployment), allow_nan=False)
+        json_text(render_log(log, deployment), allow_nan=False)
 
 
 # -- speed -------------------------------------------------------------------------------------

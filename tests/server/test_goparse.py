@@ -22,6 +22,7 @@ from coder_audit_mock.mockserver._goparse import (
     GO_ZERO_TIME_US,
     US_PER_DAY,
     GoParseError,
+    go_bytes,
     go_decode,
     go_lower,
     go_quote,
@@ -65,7 +66,7 @@ def elapsed(function: Callable[..., object], *args: object) -> float:
         (b"%zz=1&ok=1", {"ok": ["1"]}),  # ... and in the key
         (b"a=%4&b=%&c=%4G&d=%41", {"d": ["A"]}),
         (b"a=%C3%A9&b=\xc3\xa9", {"a": ["é"], "b": ["é"]}),
-        (b"a=%FF%E2%82x", {"a": ["\ufffd\ufffd\ufffdx"]}),
+        (b"a=%FF%E2%82x", {"a": ["\udcff\udce2\udc82x"]}),  # bad bytes kept (go_decode)
     ],
 )
 def test_parse_go_query_follows_url_parse_query(raw: bytes, expected: dict[str, list[str]]) -> None:
@@ -88,10 +89,11 @@ def test_parse_go_query_reads_back_what_was_encoded(pairs: list[tuple[str, str]]
 
 
 @given(st.binary() | st.text(alphabet="a=&;%+2Bb\xff ").map(str.encode))
-def test_parse_go_query_takes_any_bytes_and_gives_encodable_text(raw: bytes) -> None:
+def test_parse_go_query_takes_any_bytes_and_gives_go_bytes_back(raw: bytes) -> None:
     for key, values in parse_go_query(raw).items():
         for text in (key, *values):
-            text.encode("utf-8")  # no lone surrogates leak out
+            # Every character is either valid text or one escaped byte that go_bytes gives back.
+            assert go_decode(go_bytes(text)) == text
 
 
 def test_parse_go_query_is_linear() -> None:
@@ -108,16 +110,19 @@ def test_parse_go_query_is_linear() -> None:
     [
         (b"plain", "plain"),
         (b"\xe2\x82\xac", "€"),
-        (b"\xff", "\ufffd"),
-        (b"\xe2\x82A", "\ufffd\ufffdA"),  # Go: one U+FFFD per byte of a truncated sequence
-        (b"\xed\xa0\x80", "\ufffd" * 3),  # an encoded surrogate is three bad bytes
-        (b"\xc0\x80", "\ufffd" * 2),  # overlong
-        (b"\xf0\x9f\x98", "\ufffd" * 3),
+        # Go keeps a string's bytes as they are (the search parser then sees U+FFFD per bad
+        # byte, go_lower); the mock holds each bad byte as one U+DC80+byte character.
+        (b"\xff", "\udcff"),
+        (b"\xe2\x82A", "\udce2\udc82A"),  # one per byte of a truncated sequence
+        (b"\xed\xa0\x80", "\udced\udca0\udc80"),  # an encoded surrogate is three bad bytes
+        (b"\xc0\x80", "\udcc0\udc80"),  # overlong
+        (b"\xf0\x9f\x98", "\udcf0\udc9f\udc98"),
         (b"\xef\xbf\xbd", "\ufffd"),  # a real U+FFFD
     ],
 )
-def test_go_decode_replaces_each_bad_byte(raw: bytes, expected: str) -> None:
+def test_go_decode_keeps_each_bad_byte(raw: bytes, expected: str) -> None:
     assert go_decode(raw) == expected
+    assert go_bytes(expected) == raw
 
 
 @pytest.mark.parametrize(

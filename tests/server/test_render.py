@@ -71,7 +71,7 @@ TASK, OLD_TASK, CHAT, SECRET = ident(70), ident(71), ident(72), ident(73)
 def d() -> Deployment:
     users = [
         User(ALICE, "alice", "alice@example.com", 0, 0, 0, site_roles=("owner",)),
-        User(BOB, "Bob", "bob@example.com", 0, 0, 0),
+        User(BOB, "Bob", "bob@example.com", 0, 0, 0, name="Bob Builder"),
         User(GONE_USER, "gone", "gone@example.com", 0, 0, 0, deleted=True),
     ]
     return Deployment(
@@ -317,11 +317,13 @@ def test_chat_special_texts_need_a_successful_write() -> None:
         # Agents and apps: additional_fields when both are given, else the database.
         ("workspace_agent", AGENT, "main", {"workspace_owner": "carol", "workspace_name": "w"},
          False, "/@carol/w"),
+        # The database fallback reads workspaces_expanded.owner_name: the owner's display name
+        # (recorded from v2.35.1: "/@Mia Member/dev"), where every other link has the username.
         ("workspace_agent", AGENT, "main", {"workspace_owner": "", "workspace_name": "w"},
-         False, "/@Bob/dev"),
+         False, "/@Bob Builder/dev"),
         ("workspace_agent", OLD_AGENT, "main", {}, True, ""),
         ("workspace_agent", MISSING, "main", {}, True, ""),
-        ("workspace_app", APP, "code-server", {}, False, "/@Bob/dev"),
+        ("workspace_app", APP, "code-server", {}, False, "/@Bob Builder/dev"),
         ("workspace_app", APP, "code-server", {"workspace_owner": "x", "workspace_name": "y"},
          False, "/@x/y"),
         ("workspace_app", MISSING, "code-server", {}, True, ""),

@@ -26,7 +26,7 @@ LOGS = list(DEPLOYMENT.logs)
 
 
 def naive(query: Query) -> list[AuditLog]:
-    """The rules, read literally: every filter holds; time descending, later-stored first on ties."""
+    """The rules, read literally: every filter holds; time descending, stored order on ties."""
     search = query.filter
 
     def keep(log: AuditLog) -> bool:
@@ -45,7 +45,7 @@ def naive(query: Query) -> list[AuditLog]:
         ]
         return all(checks)
 
-    ordered = sorted(enumerate(STORE.logs), key=lambda item: (item[1].time, item[0]), reverse=True)
+    ordered = sorted(enumerate(LOGS), key=lambda item: (-item[1].time, item[0]))
     return [log for _, log in ordered if keep(log)]
 
 

@@ -48,6 +48,10 @@ __all__ = [
 MAX_INT32 = 2**31 - 1  # reference §3.4: limit/offset are parsed as int32
 INTERNAL_ERROR_MESSAGE = "An internal server error occurred."  # reference §1.2 step 3
 SERVER_ERROR_CODE = "ST101"  # Schemathesis's failure code of `not_a_server_error`
+IGNORED_AUTH_CODE = "ST401"  # Schemathesis's failure code of `ignored_auth`
+# How ignored_auth words a refusal of its invalid-credentials probe with a 400.
+_PROBE_GOT_400 = "got `400 Bad Request`"
+_INVALID_CREDENTIALS = "(invalid credentials provided)"
 ACCEPTED_NEGATIVE_CODE = "ST201"  # ... of `negative_data_rejection`
 UNDOCUMENTED_STATUS_CODE = "ST103"  # ... of `status_code_conformance`
 # How Schemathesis names a query parameter the document does not declare (checks.py).
@@ -87,6 +91,7 @@ class Exchange:
         request_body: the request's JSON body, parsed (None when absent or not JSON).
         status_code: the response's status.
         response_body: the response's JSON body, parsed (None when absent or not JSON).
+        query: the request's query parameters.
 
     Example:
         >>> Exchange("GET /api/v2/audit", "ST101", "Server error", None, 500, None).status_code
@@ -203,7 +208,7 @@ def applicable_waivers(kind: DocumentKind, profile: Profile = NEWEST_PROFILE) ->
 
     Example:
         >>> [waiver.id for waiver in applicable_waivers(DocumentKind.PROJECT)]
-        ['undeclared-query-parameters-ignored', 'testgenerate-insert-500']
+        ['undeclared-query-parameters-ignored', 'testgenerate-insert-500', 'csrf-refusal-before-auth']
         >>> from coder_audit_mock.mockserver._profiles import EARLY_PROFILE
         >>> [waiver.id for waiver in applicable_waivers(DocumentKind.PROJECT, EARLY_PROFILE)][-1]
         'negative-pagination-500'
@@ -581,6 +586,23 @@ def _excuses_insert_500(exchange: Exchange, profile: Profile = NEWEST_PROFILE) -
     )
 
 
+def _excuses_csrf_refusal(exchange: Exchange) -> bool:
+    # Schemathesis hands the hook the authenticated request and its answer, not the probe's,
+    # so only the probe's status (in the message) can be judged here; the probe that draws a
+    # 400 is the cookie carrier, the only one Coder's CSRF check refuses.
+    return (
+        exchange.failure_code == IGNORED_AUTH_CODE
+        and exchange.operation.startswith("POST ")
+        and _PROBE_GOT_400 in exchange.failure_message
+        and _INVALID_CREDENTIALS in exchange.failure_message
+    )
+
+
+def _bind_csrf_refusal(waiver: Waiver, profile: Profile) -> Waiver | None:
+    # Coder checked CSRF on cookie-authenticated writes only from 2023 on (the profile says).
+    return waiver if profile.csrf_check else None
+
+
 def _bind_search_grammar(waiver: Waiver, profile: Profile) -> Waiver:
     return dataclasses.replace(
         waiver, edit=functools.partial(_search_grammar, profile=profile.name)
@@ -882,6 +904,22 @@ _REGISTER = (
         applies_to=_EVERY_DOCUMENT - {DocumentKind.OTHER},
         excuses=_excuses_insert_500,
         bind=_bind_insert_500,
+    ),
+    Waiver(
+        id="csrf-refusal-before-auth",
+        swagger_says="(every document) a request with invalid credentials is answered 401 or 403",
+        server_does="a POST that carries the session only in the coder_session_token cookie "
+        "(no Coder-Session-Token header, no CSRF token) is refused 400 text/plain "
+        '"Something is wrong with your CSRF token. ..." before the token is looked at',
+        reference="§6.1",
+        reason="Coder's CSRF middleware runs before authentication on every cookie-authenticated "
+        "write; recorded from a real v2.35.1 server (tests/fidelity/corpus)",
+        applied_by="an ignored_auth failure of a POST is excused only when its invalid-"
+        "credentials probe drew a 400 (Schemathesis does not pass the probe's body on); a "
+        "probe answered 2xx or any other status still fails",
+        applies_to=_EVERY_DOCUMENT - {DocumentKind.OTHER},
+        excuses=_excuses_csrf_refusal,
+        bind=_bind_csrf_refusal,
     ),
     Waiver(
         id="user-organization-ids-null",

@@ -20,8 +20,10 @@ Every difference between Coder versions comes from the server's `Profile` (`_pro
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import logging
 import random
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -29,12 +31,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from ._auth import Caller, authenticate, forbidden
+from ._csrf import SAFE_METHODS, csrf_refusal
 from ._errors import CoderError
 from ._generate import DEFAULT_LOG_COUNT, DEFAULT_NOW_US, DEFAULT_SEED, generate_deployment
 from ._goparse import parse_go_query
@@ -43,6 +47,7 @@ from ._model import Deployment
 from ._profiles import BEFORE_BODY, DEFAULT_PROFILE, ROUTE, Profile, get_profile, user_ids_named
 from ._store import AuditStore, Query, UnencodableLog, page_body
 from ._testgenerate import INTERNAL_ERROR_MESSAGE, build_log, decode_request
+from ._viewer import viewer_of
 
 logger = logging.getLogger("coder_audit_mock")
 
@@ -50,6 +55,9 @@ DEFAULT_MAX_BODY_BYTES = 1 << 20
 ROUTE_NOT_FOUND = "Route not found."
 AUDIT_PREFIX = "/api/v2/audit"
 OPENAPI_PATH = "/openapi.json"
+# Where the path routing sees is kept when it differs from the request's (see _SLASHES).
+ROUTE_PATH_KEY = "coder_audit_mock.route_path"
+_SLASHES = re.compile("/+")
 # The methods each audit route answers (chi answers others with 405 and an Allow header).
 _AUDIT_ROUTES = {"": "GET", "/": "GET", "/testgenerate": "POST"}
 
@@ -128,7 +136,7 @@ class MockServer:
         caller = self._authenticate(request, query)
         if profile.read_check == ROUTE and not caller.may_read_audit_logs:
             raise forbidden(profile.forbidden_detail)
-        route = request.scope["path"][len(AUDIT_PREFIX) :]
+        route = request.scope.get(ROUTE_PATH_KEY, request.scope["path"])[len(AUDIT_PREFIX) :]
         method = _AUDIT_ROUTES.get(route)
         if method is None:
             raise CoderError(404, ROUTE_NOT_FOUND)
@@ -189,7 +197,9 @@ class MockServer:
             else ([], 0)  # EARLY's LIMIT 0 (§3.2)
         )
         try:
-            body = page_body(self.store, logs, profile.count_rule(count, len(logs)))
+            body = page_body(
+                self.store, logs, profile.count_rule(count, len(logs)), viewer_of(caller.user)
+            )
         except UnencodableLog:
             return Response(UnencodableLog.GO_ERROR_BODY, media_type=MEDIA_TYPE)
         return GoJSONResponse(body)
@@ -222,11 +232,23 @@ class MockServer:
             user_agent=request.headers.get("user-agent", ""),
             now_us=self.clock(),
             rng=self._ids,
+            ip=_client_ip(request),
             resource_types=profile.resource_types,
             actions=profile.audit_actions,
         )
         self.store.insert(log)
         return Response(status_code=204)
+
+
+def _client_ip(request: Request) -> str:
+    """The peer's address as Coder stores it (no proxy headers are trusted, Coder's default)."""
+    client = request.scope.get("client")
+    if not client:
+        return ""
+    try:
+        return str(ipaddress.ip_address(client[0]))
+    except ValueError:  # e.g. a test client's made-up host name: Go's ParseIP gives nil
+        return ""
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -347,12 +369,34 @@ class _MockApp(Starlette):
     def __init__(self, server: MockServer, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._server = server
+        self._extra_headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in server.profile.response_headers
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        extra = self._extra_headers
+        if extra:
+            send = _adding_headers(send, extra)
         path = scope.get("path", "")
-        if scope["type"] != "http" or not (
-            path == AUDIT_PREFIX or path.startswith(AUDIT_PREFIX + "/")
-        ):
+        if self._server.profile.csrf_check and scope["method"] not in SAFE_METHODS:
+            refusal = csrf_refusal(
+                scope["method"],
+                path,
+                Headers(scope=scope),
+                parse_go_query(scope.get("query_string", b"")),
+            )
+            if refusal is not None:  # Go's http.Error, before authentication and routing
+                text = PlainTextResponse(refusal + "\n", status_code=400)
+                await text(scope, receive, send)
+                return
+        if "//" in path:  # Coder's singleSlashMW: routing sees runs of slashes as one
+            path = _SLASHES.sub("/", path)
+            scope[ROUTE_PATH_KEY] = path
+        if not (path == AUDIT_PREFIX or path.startswith(AUDIT_PREFIX + "/")):
             await super().__call__(scope, receive, send)
             return
         scope["app"] = self
@@ -364,6 +408,17 @@ class _MockApp(Starlette):
         except Exception as error:  # noqa: BLE001 - a bug still gets Coder's shape, no traceback
             response = _unexpected_error(request, error)
         await response(scope, receive, send)
+
+
+def _adding_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
+    """`send`, with `headers` added to the response start (Coder's root middleware)."""
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), *headers]}
+        await send(message)
+
+    return send_with_headers
 
 
 def create_app_for(server: MockServer) -> Starlette:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from starlette.datastructures import Headers
 
 from ._errors import CoderError
+from ._goparse import go_bytes
 from ._model import (
     ORG_AUDIT_READER_ROLES,
     SITE_AUDIT_READER_ROLES,
@@ -144,7 +145,7 @@ def session_token(
 
 def _header_text(value: str) -> str:
     # ASGI header bytes reach Starlette decoded as latin-1; Go sees the raw (UTF-8) bytes.
-    return value.encode("latin-1").decode("utf-8", "replace")
+    return value.encode("latin-1").decode("utf-8", "surrogateescape")
 
 
 def _first(query: Mapping[str, list[str]], name: str) -> str:
@@ -167,12 +168,12 @@ def split_token(token: str) -> tuple[str, str]:
             f"Invalid API key format: incorrect amount of API key parts, expected 2 got {len(parts)}"
         )
     key_id, secret = parts
-    id_length = len(key_id.encode("utf-8", "surrogatepass"))
+    id_length = len(go_bytes(key_id))
     if id_length != 10:
         raise _unauthorized(
             f"Invalid API key format: invalid API key ID length, expected 10 got {id_length}"
         )
-    secret_length = len(secret.encode("utf-8", "surrogatepass"))
+    secret_length = len(go_bytes(secret))
     if secret_length != 22:
         raise _unauthorized(
             "Invalid API key format: invalid API key secret length, "
@@ -223,7 +224,7 @@ def authenticate(
     if key is None:
         raise _unauthorized("API key is invalid.")
     # Coder stores sha256(secret) and compares with subtle.ConstantTimeCompare.
-    presented = hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
+    presented = hashlib.sha256(go_bytes(secret)).digest()
     expected = hashlib.sha256(key.secret.encode("utf-8")).digest()
     if not hmac.compare_digest(presented, expected):
         raise _unauthorized("API key secret is invalid.")
@@ -235,12 +236,11 @@ def authenticate(
     if user.status != "active":
         # Coder re-activates dormant users on use (ActivateDormantUser); the mock's dormant
         # users hold no keys, so any other status here is a refusal.
-        raise CoderError(
-            401,
+        message = (
             f'User is not active (status = "{user.status}"). '
-            "Contact an admin to reactivate your account.",
-            headers=_challenge("The access token is invalid"),
+            "Contact an admin to reactivate your account."
         )
+        raise CoderError(401, message, headers=_challenge(_description(message, "")))
     return Caller(user=user, key=key, readable_organizations=_read_scope(user, deployment))
 
 
@@ -267,13 +267,33 @@ def forbidden(detail: str = FORBIDDEN_DETAIL) -> CoderError:
 
 
 def _unauthorized(detail: str) -> CoderError:
-    description = "The access token has expired" if "expired" in detail else None
     return CoderError(
         401,
         SIGNED_OUT_MESSAGE,
         detail,
-        headers=_challenge(description or "The access token is invalid"),
+        headers=_challenge(_description(SIGNED_OUT_MESSAGE, detail)),
     )
+
+
+def _description(message: str, detail: str) -> str:
+    """The challenge's `error_description`, as `buildWWWAuthenticateHeader` picks it.
+
+    Coder looks for words in the 401 body: "expired" in the message or the detail, else
+    "audience" or "mismatch" in the message. The usual 401 message itself says "your session
+    has expired", so a missing or unknown token is also described as expired (seen in the
+    recorded v2.35.1 corpus); the inactive-user 401 is the one that says "invalid".
+
+    Example:
+        >>> _description(SIGNED_OUT_MESSAGE, "API key is invalid.")
+        'The access token has expired'
+        >>> _description('User is not active (status = "suspended").', "")
+        'The access token is invalid'
+    """
+    if "expired" in message or "expired" in detail:
+        return "The access token has expired"
+    if "audience" in message or "mismatch" in message:
+        return "The access token audience does not match this resource"
+    return "The access token is invalid"
 
 
 def _challenge(description: str) -> dict[str, str]:

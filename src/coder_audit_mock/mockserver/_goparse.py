@@ -16,10 +16,11 @@ function names the Go code it follows:
 
 Everything is linear in the input size: the mock must not hang on a 1 MB query.
 
-Known, documented gaps: Go strings are bytes while these functions take Python `str`. A value
-holding invalid UTF-8 is decoded with one U+FFFD per bad byte (`go_decode`), which is exactly what
-Go's `strings.ToLower` makes of the search query, but Go's `%q` of a raw non-lowercased value
-(e.g. `limit=%FF`) would print `"\\xff"` where the mock prints `"\\ufffd"`. Printability follows
+Go strings are bytes while these functions take Python `str`: a byte that is not valid UTF-8
+is kept as the lone surrogate U+DC80-U+DCFF that Python's "surrogateescape" gives it
+(`go_decode`), so that `go_quote` prints it as Go's `%q` does (`limit=%FF` -> `"\\xff"`, as
+recorded from Coder v2.35.1), `go_bytes` counts it as one byte, `go_lower` makes it U+FFFD as
+`strings.ToLower` does, and the JSON encoder writes U+FFFD as Go's does. Printability follows
 Python's Unicode tables (which may trail Go's by a Unicode version).
 """
 
@@ -54,6 +55,7 @@ _ASCII_DIGITS = "0123456789"
 # Bytes that are not valid UTF-8, after decoding with "surrogateescape" (valid UTF-8 never
 # decodes to a surrogate).
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+_OTHER_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
 
 
 class GoParseError(MockServerError, ValueError):
@@ -72,19 +74,35 @@ class GoParseError(MockServerError, ValueError):
 
 
 def go_decode(raw: bytes) -> str:
-    """Decode bytes as Go reads a string rune by rune: each invalid byte becomes one U+FFFD.
+    """Decode bytes as a Go string holds them: each invalid byte kept as one U+DC80-U+DCFF.
 
     Args:
         raw: any bytes.
 
     Example:
-        >>> go_decode(b"caf\\xc3\\xa9 \\xe2\\x82!") == "café \\ufffd\\ufffd!"
+        >>> go_decode(b"caf\\xc3\\xa9 \\xe2\\x82!") == "café \\udce2\\udc82!"
+        True
+        >>> go_bytes(go_decode(b"\\xff\\xc3\\xa9")) == b"\\xff\\xc3\\xa9"
         True
     """
-    # Go's `for _, r := range s` makes each byte that does not start a valid UTF-8 sequence one
-    # U+FFFD and moves on by ONE byte; Python's "replace" may make one U+FFFD of several bytes.
-    # "surrogateescape" keeps one character per bad byte, at C speed, for any amount of garbage.
-    return _ESCAPED_BYTE.sub("\ufffd", raw.decode("utf-8", "surrogateescape"))
+    # Go moves on by ONE byte after an invalid one; "surrogateescape" keeps one character per
+    # bad byte, at C speed, for any amount of garbage, and gives the byte back on encoding.
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def go_bytes(text: str) -> bytes:
+    """The bytes Go holds for `text`: escaped bytes (see `go_decode`) as themselves.
+
+    Other lone surrogates (a JSON `\\ud800` escape) are U+FFFD, as Go's JSON decoder makes them.
+
+    Example:
+        >>> go_bytes("\\udcffé")
+        b'\\xff\\xc3\\xa9'
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _OTHER_SURROGATE.sub("\ufffd", text).encode("utf-8", "surrogateescape")
 
 
 def _query_unescape(part: bytes) -> str | None:
@@ -145,6 +163,8 @@ def go_lower(text: str) -> str:
     """
     if text.isascii():
         return text.lower()
+    # An invalid byte becomes U+FFFD, as strings.Map writes utf8.RuneError.
+    text = _ESCAPED_BYTE.sub("\ufffd", text)
     return text.replace("\u0130", "i").replace("\u03a3", "\u03c3").lower()
 
 
@@ -152,8 +172,7 @@ _BYTE_ESCAPES = tuple(f"\\x{byte:02x}" for byte in range(256))
 
 
 def _hex_bytes(text: str) -> str:
-    # Surrogates cannot come from UTF-8; if a caller passes one, Go would have seen three bytes.
-    return "".join(map(_BYTE_ESCAPES.__getitem__, text.encode("utf-8", "surrogatepass")))
+    return "".join(map(_BYTE_ESCAPES.__getitem__, go_bytes(text)))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -241,7 +260,7 @@ def parse_go_uuid(text: str) -> UUID | None:
         >>> parse_go_uuid("d6c1c331-8b4a-4f0e-9a2b-0123456789a") is None
         True
     """
-    raw = text.encode("utf-8", "surrogatepass")  # Go measures lengths in bytes
+    raw = go_bytes(text)  # Go measures lengths in bytes
     if len(raw) == 32:
         hex_digits = raw
     elif len(raw) in (36, 38, 45):

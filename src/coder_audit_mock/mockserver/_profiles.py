@@ -143,6 +143,12 @@ class Profile:
     org_scoped_reads: bool = dataclasses.field(
         metadata=_doc("organization admins/auditors read their org's logs", "§6.3")
     )
+    csrf_check: bool = dataclasses.field(
+        metadata=_doc("cookie-authenticated unsafe requests need a CSRF token (`_csrf.py`)", "§6.1")
+    )
+    response_headers: tuple[tuple[str, str], ...] = dataclasses.field(
+        metadata=_doc("headers Coder's middleware adds to every answer", "§1.5")
+    )
     # -- testgenerate ------------------------------------------------------------------------
     testgenerate_fields: tuple[str, ...] = dataclasses.field(
         metadata=_doc("testgenerate body fields read", "§5")
@@ -151,7 +157,7 @@ class Profile:
         metadata=_doc("testgenerate's owner-only check", "§1.2, §1.4")
     )
     # -- what the logs look like -------------------------------------------------------------
-    render_log: Callable[[AuditLog, Deployment], Mapping[str, Any]] = dataclasses.field(
+    render_log: Callable[[AuditLog, Deployment, Any], Mapping[str, Any]] = dataclasses.field(
         metadata=_doc("log JSON (user object, additional_fields, description, links)", "§4.5-§4.7")
     )
     data_rules: DataRules | None = dataclasses.field(metadata=_doc("seeded data", "§4, §8"))
@@ -218,6 +224,9 @@ NEWEST_PROFILE = Profile(
     forbidden_detail=FORBIDDEN_DETAIL,
     read_check=ROUTE,
     org_scoped_reads=True,
+    csrf_check=True,
+    # coderd.go's root middleware, seen on every answer of the recorded v2.35.1 corpus.
+    response_headers=(("X-Coder-Build-Version", "v2.35.1"), ("X-Content-Type-Options", "nosniff")),
     testgenerate_fields=NEWEST_BODY_FIELDS,
     create_check=AT_INSERT,
     render_log=render_log,
@@ -275,6 +284,8 @@ EARLY_PROFILE = Profile(
     forbidden_detail="",
     read_check=HANDLER,
     org_scoped_reads=False,
+    csrf_check=False,  # not recorded from a 2023-01 server
+    response_headers=(),  # not recorded from a 2023-01 server; none are sent
     testgenerate_fields=("action", "resource_type", "resource_id", "time"),
     create_check=BEFORE_BODY,
     render_log=render_log_early,

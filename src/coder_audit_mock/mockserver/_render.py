@@ -17,6 +17,7 @@ from typing import Any
 
 from ._errors import MockServerError
 from ._goparse import parse_go_uuid
+from ._json import go_float_text, pg_numeric_text
 from ._model import (
     NIL_UUID,
     SITE_ROLE_DISPLAY_NAMES,
@@ -24,8 +25,10 @@ from ._model import (
     Deployment,
     Organization,
     User,
+    Workspace,
     WorkspaceBuild,
 )
+from ._viewer import FULL_VIEW, Viewer
 
 # Reference §4.1: `codersdk.AuditAction.Friendly()`.
 FRIENDLY_ACTIONS: dict[str, str] = {
@@ -380,20 +383,32 @@ def _jsonb_key(key: str) -> tuple[int, bytes]:
 
 
 def _jsonb_order(value: Any) -> Any:
-    """Postgres `jsonb` key order: by byte length, then bytewise; arrays keep their order."""
+    """A value as Postgres `jsonb` writes it out (Coder passes the text on as `RawMessage`).
+
+    Keys by byte length, then bytewise; arrays keep their order; numbers in `numeric`'s
+    spelling (`pg_numeric_text`).
+    """
     if isinstance(value, dict):
         return {key: _jsonb_order(value[key]) for key in sorted(value, key=_jsonb_key)}
     if isinstance(value, list):
         return [_jsonb_order(item) for item in value]
+    if isinstance(value, float):
+        return pg_numeric_text(value)
     return value
 
 
 def _go_map_order(value: Any) -> Any:
-    """Go's `map[string]any` encoding: keys sorted bytewise (UTF-8) at every depth."""
+    """A value decoded into Go's `any` and encoded again.
+
+    Maps have their keys sorted bytewise (UTF-8) at every depth; every number became a
+    float64 (`go_float_text`: 1.0 is written 1, big integers lose their last digits).
+    """
     if isinstance(value, dict):
         return {key: _go_map_order(value[key]) for key in sorted(value, key=_utf8)}
     if isinstance(value, list):
         return [_go_map_order(item) for item in value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return go_float_text(value)
     return value
 
 
@@ -421,22 +436,33 @@ def _decode_diff(diff: Any) -> dict[str, dict[str, Any]]:
 
 
 def render_diff(diff: Any) -> dict[str, Any]:
-    """The `diff` object in Go's encoding order: `codersdk.AuditDiff` is a map, so sorted.
+    """The `diff` object in Go's encoding order.
+
+    `codersdk.AuditDiff` is a map, so its field names come sorted; each entry is an
+    `AuditDiffField` struct, so `old`, `new`, `secret` stay in struct order (the recorded
+    corpus, tests/fidelity/corpus, shows it), and the values inside are maps again.
 
     Example:
-        >>> render_diff({"b": {"new": 1}, "a": "not an object"})
-        {'a': {'secret': False}, 'b': {'new': 1, 'secret': False}}
+        >>> render_diff({"b": {"secret": True, "new": {"z": 1, "a": 2}, "old": 0}, "a": 7})
+        {'a': {'secret': False}, 'b': {'old': 0, 'new': {'a': 2, 'z': 1}, 'secret': True}}
     """
     decoded = _decode_diff(diff)
-    return {name: _go_map_order(decoded[name]) for name in sorted(decoded, key=_utf8)}
+    return {
+        name: {key: _go_map_order(item) for key, item in decoded[name].items()}
+        for name in sorted(decoded, key=_utf8)
+    }
 
 
-def is_deleted(log: AuditLog, d: Deployment) -> bool:
-    """Whether the log's resource is gone, looked up live (reference §4.7).
+def is_deleted(log: AuditLog, d: Deployment, viewer: Viewer | None = FULL_VIEW) -> bool:
+    """Whether the log's resource is gone, looked up live as `viewer` (reference §4.7).
+
+    No row means deleted; a row the viewer may not read means NOT deleted (Go's zero value,
+    see `_viewer.py`), except for builds, whose zero workspace id then finds no row.
 
     Args:
         log: the stored row.
         d: the deployment holding the resources.
+        viewer: the caller's read permissions (default: an owner's, everything).
 
     Example:
         >>> from coder_audit_mock.mockserver._generate import generate_deployment
@@ -453,21 +479,59 @@ def is_deleted(log: AuditLog, d: Deployment) -> bool:
     rid = log.resource_id
     if resource_type == "template":
         template = d.templates.get(rid)
-        return template is None or template.deleted
+        if template is None:
+            return True
+        return template.deleted and _may(viewer, "template", template.organization_id)
     if resource_type == "user":
         user = d.users.get(rid)
-        return user is None or user.deleted
+        if user is None:
+            return True
+        return user.deleted and _may(viewer, "user", owner_id=user.id)
+    if resource_type == "workspace_build":
+        build = d.builds.get(rid)
+        workspace = None if build is None else d.workspaces.get(build.workspace_id)
+        if workspace is None or not _may_workspace(viewer, workspace):
+            return (
+                True  # dbauthz checks the build through its workspace; then GetWorkspaceByID(nil)
+            )
+        return workspace.deleted
     if resource_type in _WORKSPACE_PROXIED:
         workspace_id = _workspace_of(resource_type, rid, d)
         workspace = None if workspace_id is None else d.workspaces.get(workspace_id)
-        return workspace is None or workspace.deleted
+        if workspace is None:
+            return True
+        return workspace.deleted and _may_workspace(viewer, workspace)
     if resource_type == "task":
         task = d.tasks.get(rid)
-        return task is None or task.deleted
+        if task is None:
+            return True
+        return task.deleted and _may(viewer, "task", task.organization_id, task.owner_id)
+    if resource_type == "oauth2_provider_app_secret" and not _may(viewer, "oauth2_app_secret"):
+        return False  # dbauthz checks the permission before it looks for the row
     table = _HARD_DELETED.get(resource_type)
     if table is not None:
         return rid not in getattr(d, table)
     return False
+
+
+def _may(
+    viewer: Viewer | None,
+    kind: str,
+    organization_id: uuid.UUID | None = None,
+    owner_id: uuid.UUID | None = None,
+) -> bool:
+    if viewer is None:
+        return kind != "user_secret"
+    return viewer.may_read(kind, organization_id=organization_id, owner_id=owner_id)
+
+
+def _may_workspace(viewer: Viewer | None, workspace: Workspace) -> bool:
+    return _may(viewer, "workspace", workspace.organization_id, workspace.owner_id)
+
+
+def _readable_user(viewer: Viewer | None, d: Deployment, user_id: uuid.UUID) -> User | None:
+    user = d.users.get(user_id)
+    return user if user is not None and _may(viewer, "user", owner_id=user.id) else None
 
 
 # Types whose deletion Coder judges through their workspace (reference §4.7).
@@ -497,12 +561,15 @@ def _workspace_of(resource_type: str, rid: uuid.UUID, d: Deployment) -> uuid.UUI
     return None if agent is None else agent.workspace_id
 
 
-def resource_link(log: AuditLog, d: Deployment) -> str:
+def resource_link(log: AuditLog, d: Deployment, viewer: Viewer | None = FULL_VIEW) -> str:
     """The UI path of the log's resource, NEWEST table (reference §4.7); "" when deleted.
+
+    Every lookup runs as `viewer`: a row it may not read gives "" (`_viewer.py`).
 
     Args:
         log: the stored row.
         d: the deployment holding the resources.
+        viewer: the caller's read permissions (default: an owner's, everything).
 
     Example:
         >>> from coder_audit_mock.mockserver._generate import generate_deployment
@@ -515,12 +582,14 @@ def resource_link(log: AuditLog, d: Deployment) -> str:
         >>> resource_link(log, d)
         '/users?filter=owner'
     """
-    if is_deleted(log, d):
+    if is_deleted(log, d, viewer):
         return ""
-    return _live_link(log, d, decode_additional_fields(log.additional_fields)[1])
+    return _live_link(log, d, decode_additional_fields(log.additional_fields)[1], viewer)
 
 
-def _live_link(log: AuditLog, d: Deployment, fields: KnownFields) -> str:
+def _live_link(
+    log: AuditLog, d: Deployment, fields: KnownFields, viewer: Viewer | None = FULL_VIEW
+) -> str:
     """`auditLogResourceLink` for a resource that is not deleted."""
     resource_type = log.resource_type
     target = log.resource_target
@@ -530,61 +599,71 @@ def _live_link(log: AuditLog, d: Deployment, fields: KnownFields) -> str:
     if resource_type == "user":
         return f"/users?filter={target}"
     if resource_type == "workspace":
-        owner = _workspace_owner(rid, d)
+        workspace = d.workspaces.get(rid)
+        if workspace is None or not _may_workspace(viewer, workspace):
+            return ""
+        owner = _readable_user(viewer, d, workspace.owner_id)
         return "" if owner is None else f"/@{owner.username}/{target}"
     if resource_type == "workspace_build":
-        return _build_link(rid, d, fields)
+        return _build_link(rid, d, fields, viewer)
     if resource_type in ("workspace_agent", "workspace_app"):
         if fields.workspace_owner and fields.workspace_name:
             return f"/@{fields.workspace_owner}/{fields.workspace_name}"
         workspace_id = _workspace_of(resource_type, rid, d)
         workspace = None if workspace_id is None else d.workspaces.get(workspace_id)
-        owner = None if workspace is None else d.users.get(workspace.owner_id)
-        if workspace is None or owner is None:
+        if workspace is None or not _may_workspace(viewer, workspace):
             return ""
-        return f"/@{owner.username}/{workspace.name}"
+        # workspaces_expanded.owner_name is the owner's display name (users.name), not the
+        # username: the recorded corpus shows "/@Mia Member/dev". An owner row that is gone
+        # leaves it empty.
+        owner = d.users.get(workspace.owner_id)
+        return f"/@{'' if owner is None else owner.name}/{workspace.name}"
     if resource_type == "oauth2_provider_app":
         return f"/deployment/oauth2-provider/apps/{rid}"
     if resource_type == "oauth2_provider_app_secret":
         secret = d.oauth2_app_secrets.get(rid)
-        return "" if secret is None else f"/deployment/oauth2-provider/apps/{secret.app_id}"
+        if secret is None or not _may(viewer, "oauth2_app_secret"):
+            return ""
+        return f"/deployment/oauth2-provider/apps/{secret.app_id}"
     if resource_type == "task":
-        return _task_link(rid, d)
+        return _task_link(rid, d, viewer)
     if resource_type == "chat":
         return f"/agents/{rid}"
     if resource_type == "group_ai_budget":
-        return _group_link(rid, d)
+        return _group_link(rid, d, viewer)
     return ""
 
 
-def _workspace_owner(workspace_id: uuid.UUID, d: Deployment) -> User | None:
-    workspace = d.workspaces.get(workspace_id)
-    return None if workspace is None else d.users.get(workspace.owner_id)
-
-
-def _build_link(build_id: uuid.UUID, d: Deployment, fields: KnownFields) -> str:
+def _build_link(
+    build_id: uuid.UUID, d: Deployment, fields: KnownFields, viewer: Viewer | None
+) -> str:
     # The path takes the name and number from additional_fields, the owner from the database.
     if not fields.workspace_name or not fields.build_number:
         return ""
     build = d.builds.get(build_id)
-    owner = None if build is None else _workspace_owner(build.workspace_id, d)
+    workspace = None if build is None else d.workspaces.get(build.workspace_id)
+    if workspace is None or not _may_workspace(viewer, workspace):
+        return ""
+    owner = _readable_user(viewer, d, workspace.owner_id)
     if owner is None:
         return ""
     return f"/@{owner.username}/{fields.workspace_name}/builds/{fields.build_number}"
 
 
-def _task_link(task_id: uuid.UUID, d: Deployment) -> str:
+def _task_link(task_id: uuid.UUID, d: Deployment, viewer: Viewer | None) -> str:
     task = d.tasks.get(task_id)
-    owner = None if task is None else d.users.get(task.owner_id)
-    if task is None or owner is None:
+    if task is None or not _may(viewer, "task", task.organization_id, task.owner_id):
         return ""
-    return f"/tasks/{owner.username}/{task.id}"
+    owner = _readable_user(viewer, d, task.owner_id)
+    return "" if owner is None else f"/tasks/{owner.username}/{task.id}"
 
 
-def _group_link(group_id: uuid.UUID, d: Deployment) -> str:
+def _group_link(group_id: uuid.UUID, d: Deployment, viewer: Viewer | None) -> str:
     group = d.groups.get(group_id)
-    organization = None if group is None else d.organizations.get(group.organization_id)
-    if group is None or organization is None:
+    if group is None or not _may(viewer, "group", group.organization_id):
+        return ""
+    organization = d.organizations.get(group.organization_id)
+    if organization is None or not _may(viewer, "organization", organization.id):
         return ""
     return f"/organizations/{organization.name}/groups/{group.name}"
 
@@ -706,7 +785,7 @@ def _render_organization(organization_id: uuid.UUID, d: Deployment) -> dict[str,
     }
 
 
-def render_log(log: AuditLog, d: Deployment) -> dict[str, Any]:
+def render_log(log: AuditLog, d: Deployment, viewer: Viewer | None = FULL_VIEW) -> dict[str, Any]:
     """One `codersdk.AuditLog` as Coder answers it, keys in Go order (reference §4.5).
 
     `organization` is omitted for logs without an organization (nil uuid); `user` is `None`
@@ -715,6 +794,7 @@ def render_log(log: AuditLog, d: Deployment) -> dict[str, Any]:
     Args:
         log: the stored row.
         d: the deployment, for the live lookups.
+        viewer: the caller's read permissions for those lookups (default: an owner's).
 
     Example:
         >>> from coder_audit_mock.mockserver._generate import generate_deployment
@@ -723,7 +803,7 @@ def render_log(log: AuditLog, d: Deployment) -> dict[str, Any]:
         ['id', 'request_id', 'time', 'ip']
     """
     additional_fields, fields = decode_additional_fields(log.additional_fields)
-    deleted = is_deleted(log, d)
+    deleted = is_deleted(log, d, viewer)
     body: dict[str, Any] = {
         "id": str(log.id),
         "request_id": str(log.request_id),
@@ -739,7 +819,7 @@ def render_log(log: AuditLog, d: Deployment) -> dict[str, Any]:
         "status_code": log.status_code,
         "additional_fields": additional_fields,
         "description": describe(log),
-        "resource_link": "" if deleted else _live_link(log, d, fields),
+        "resource_link": "" if deleted else _live_link(log, d, fields, viewer),
         "is_deleted": deleted,
         "organization_id": str(log.organization_id),
     }

@@ -136,8 +136,11 @@ def render_user_early(user: User) -> dict[str, Any]:
     }
 
 
-def render_log_early(log: AuditLog, d: Deployment) -> dict[str, Any]:
+def render_log_early(log: AuditLog, d: Deployment, viewer: object = None) -> dict[str, Any]:
     """One EARLY `codersdk.AuditLog` as Coder 2023-01 answered it, keys in Go order (§4.5).
+
+    `viewer` is ignored: before dbauthz (February 2023) the lookups ran with the server's own
+    rights, so every caller saw the same links.
 
     Args:
         log: the stored row.

@@ -32,7 +32,10 @@ Top-level keys (all optional):
 Entries are read field by field; an unknown field, a wrong type or an unknown reference raises
 `ScenarioError` naming the entry and the field, e.g. `logs[3].action: unknown action "crate";
 expected one of create, write, ...`. A field given as `null` counts as not given, except a log's
-`user` and `organization`, where `null` means "none". Times are RFC 3339 strings.
+`user` and `organization`, where `null` means "none"; a log's `user` or `organization` may also
+be the id of a row that does not exist (Coder's `audit_logs` has no foreign keys: such a log is
+answered with `user: null`, or an organization object with empty fields). Times are RFC 3339
+strings.
 `export_scenario` writes every field explicitly (`base: empty`), so export then load gives the
 same API answers.
 """
@@ -58,6 +61,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import CoderError, MockServerError
 from ._generate import DEFAULT_TOKENS, generate_deployment
 from ._goparse import parse_go_uuid
+from ._json import ExactNumber, RawJSON, json_text
 from ._model import (
     AUDIT_ACTIONS,
     BUILD_REASONS,
@@ -366,9 +370,11 @@ class _Entry:
         return tuple(value)
 
     def json(self, key: str, default: Any) -> Any:
-        value = self.data.get(key)
-        if value is None:
+        # Only a missing key takes the default: an explicit null is a JSON value (a log's
+        # additional_fields may be null in Coder's database, and Coder answers null).
+        if key not in self.data:
             return copy.deepcopy(default)
+        value = self.data[key]
         _check_json(value, self.at(key))
         return value
 
@@ -674,11 +680,24 @@ class _Builder:
     def _actor(self, entry: _Entry) -> uuid.UUID | None:
         if "user" in entry.data:
             ref = entry.raw("user")
-            return None if ref is None else self.user_ref(ref, entry.at("user"))
+            return None if ref is None else self._row_ref(ref, entry.at("user"), self.user_ref)
         owner = self.d.role_users.get("owner")
         if owner in self.d.users:
             return owner
         return next(iter(self.d.users), None)
+
+    @staticmethod
+    def _row_ref(ref: Any, where: str, find: Callable[[Any, str], uuid.UUID]) -> uuid.UUID:
+        # `audit_logs` has no foreign keys: a log may name a user or organization id that has
+        # no row (Coder then answers `user: null`, or an organization with empty fields). A
+        # name must still resolve, so a typo is an error.
+        parsed = parse_go_uuid(ref) if isinstance(ref, str) else None
+        try:
+            return find(ref, where)
+        except ScenarioError:
+            if parsed is None:
+                raise
+            return parsed
 
     def _username(self, user_id: uuid.UUID | None) -> str:
         user = None if user_id is None else self.d.users.get(user_id)
@@ -687,7 +706,9 @@ class _Builder:
     def _log_organization(self, entry: _Entry, resource_type: str) -> uuid.UUID:
         if "organization" in entry.data:
             ref = entry.raw("organization")
-            return NIL_UUID if ref is None else self.organization_ref(ref, entry.at("organization"))
+            if ref is None:
+                return NIL_UUID
+            return self._row_ref(ref, entry.at("organization"), self.organization_ref)
         if resource_type in ORGANIZATION_SCOPED_TYPES:
             return self.default_organization()
         return NIL_UUID
@@ -889,6 +910,17 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _spelled(value: Any) -> Any:
+    """`value` with every `ExactNumber` as `RawJSON` of its text (for `json_text`)."""
+    if isinstance(value, ExactNumber):
+        return RawJSON(value.text)
+    if isinstance(value, list):
+        return [_spelled(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _spelled(item) for key, item in value.items()}
+    return value
+
+
 def _export_user(user: User, keys: list[APIKey]) -> dict[str, Any]:
     return {
         "id": str(user.id),
@@ -1075,7 +1107,7 @@ def add_log(server: MockServer, **fields: Any) -> AuditLog:
         resource_id, id, request_id (str | UUID): default drawn from the seed and the number
             of logs; request_id defaults to the nil UUID.
         status_code (int): default 200; >= 400 gives "unsuccessfully attempted to" (§4.6).
-        diff (object): default {}. additional_fields (any JSON): default {}.
+        diff (object): default {}. additional_fields (any JSON, null included): default {}.
         ip, user_agent, resource_icon (str): default "".
 
     Raises:
@@ -1125,7 +1157,7 @@ def parse_scenario_text(text: str, *, yaml: bool, source: str = "scenario") -> A
         except (ValueError, RecursionError) as error:
             raise ScenarioError(source, f"invalid YAML: {_beyond_python(error)}") from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_float=ExactNumber)
     except json.JSONDecodeError as error:
         raise ScenarioError(
             source, f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
@@ -1189,7 +1221,8 @@ def write_scenario_file(path: str | Path, scenario: Mapping[str, Any]) -> None:
             dict(scenario), sort_keys=False, allow_unicode=True, width=100
         )
     else:
-        text = json.dumps(scenario, indent=2, ensure_ascii=False) + "\n"
+        # Numbers read from JSON keep their spelling (1E+2 and 100.0 are not the same to jsonb).
+        text = json_text(_spelled(dict(scenario)), indent=2, ensure_ascii=False) + "\n"
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as error:

@@ -1,9 +1,11 @@
 """The in-memory audit-log table: filtering, ordering, paging and the capped count (reference §3.1).
 
 Logs are kept sorted by time, oldest first, so a log's *position* orders it; the API answers
-newest first by walking positions downwards. Ties on `time` have no tie-breaker in Coder
-(reference §3.1); the mock puts the log stored later first, which is one of the orders Coder may
-give.
+newest first by walking positions downwards. Ties on `time` have no tie-breaker in Coder's SQL
+(reference §3.1); the real server (v2.35.1 on PostgreSQL 15, recorded in
+tests/fidelity/corpus) answers equal times in the order the rows were stored, the order of
+equal keys in its `time DESC` index, so the mock does too: among equal times the log stored
+first (earlier in a scenario's list, or written earlier) comes first.
 
 Each filterable column has an index from value to the sorted positions holding it. A query
 either scans the few positions of its most selective value, or (for broad filters) ANDs
@@ -27,6 +29,7 @@ from ._json import go_json_bytes
 from ._model import AuditLog, Deployment
 from ._render import joined_build_reason, render_log
 from ._search import SearchFilter
+from ._viewer import FULL_VIEW, Viewer
 
 DEFAULT_LIMIT = 100  # reference §3.1: COALESCE(NULLIF(limit, 0), 100)
 COUNT_CAP = 2000  # reference §3.1: the handler passes count_cap = 2000; count is at most 2001
@@ -35,6 +38,8 @@ COUNT_CAP = 2000  # reference §3.1: the handler passes count_cap = 2000; count 
 _SCAN_LIMIT = 2048
 # How many rendered logs to keep: enough for every page a UI shows, bounded for 1M-log stores.
 _RENDER_CACHE_SIZE = 50_000
+# Distinct callers' views cached at once (each a cache of its own); more: start over.
+_VIEW_CACHE_SIZE = 64
 _BITSET_CACHE_SIZE = 512
 
 # The filterable columns: name -> how to read it from a log. `build_reason` is derived through
@@ -128,7 +133,7 @@ class AuditStore:
         *,
         max_logs: int | None = None,
         count_cap: int | None = COUNT_CAP,
-        renderer: Callable[[AuditLog, Deployment], Mapping[str, Any]] = render_log,
+        renderer: Callable[[AuditLog, Deployment, Viewer | None], Mapping[str, Any]] = render_log,
     ) -> None:
         # count_cap None: an uncapped count and no `count_cap` field (the 2023-01 profile).
         self.max_logs = max_logs
@@ -151,7 +156,7 @@ class AuditStore:
         gc.freeze()
         self._index = index
         self._bitsets: dict[tuple[str, Hashable], int] = {}
-        self._rendered: dict[uuid.UUID, bytes] = {}
+        self._rendered: dict[Viewer | None, dict[uuid.UUID, bytes]] = {}
 
     def _index_append(self, index: _Index, log: AuditLog) -> None:
         position = len(index.times)
@@ -168,7 +173,10 @@ class AuditStore:
         """Serve another deployment from now on (used by reset and scenario loading)."""
         with self._lock:
             self.deployment = deployment
-            self._load(sorted(deployment.logs, key=lambda log: log.time))
+            # Stable sort of the reversed list: equal times end up latest-stored lowest, so the
+            # downward walk answers them in stored order.
+            # (ruff's C414 assumes the order going in does not matter; for a stable sort it does.)
+            self._load(sorted(reversed(deployment.logs), key=lambda log: log.time))  # noqa: C414
 
     def deployment_changed(self) -> None:
         """Re-derive everything after users, organizations or other records were edited in place.
@@ -184,9 +192,21 @@ class AuditStore:
 
     @property
     def logs(self) -> list[AuditLog]:
-        """Every stored log, oldest first (a copy)."""
+        """Every stored log, oldest first, equal times in stored order (a copy).
+
+        Stored order, not position order: positions hold equal times latest-stored lowest (see
+        `replace`), so each run of equal times is turned round. Loading this list back (e.g. an
+        exported scenario) gives the same order of answers.
+        """
         with self._lock:
-            return list(self._index.logs)
+            logs, times = self._index.logs, self._index.times
+            out: list[AuditLog] = []
+            start = 0
+            for end in range(1, len(logs) + 1):
+                if end == len(logs) or times[end] != times[start]:
+                    out.extend(reversed(logs[start:end]) if end - start > 1 else logs[start:end])
+                    start = end
+            return out
 
     def insert(self, log: AuditLog) -> None:
         """Store one log; it is visible to the next query (reference §5: written straight to the table)."""
@@ -195,14 +215,15 @@ class AuditStore:
             if self.max_logs is not None and len(index.times) >= self.max_logs:
                 raise LogLimitReached(self.max_logs)
             self.deployment.logs.append(log)
-            if not index.times or log.time >= index.times[-1]:
+            if not index.times or log.time > index.times[-1]:
                 position = len(index.times)
                 self._index_append(index, log)
                 self._extend_bitsets(log, position)
             else:
-                # A log older than the newest one shifts positions: rebuild (O(n), rare: only a
-                # testgenerate with an explicit past `time`).
-                where = bisect.bisect_right(index.times, log.time)
+                # A log not newer than the newest one shifts positions: rebuild (O(n), rare: a
+                # testgenerate with an explicit past `time`). Below its equals: stored later,
+                # answered after them.
+                where = bisect.bisect_left(index.times, log.time)
                 logs = index.logs
                 logs.insert(where, log)
                 rendered = self._rendered
@@ -222,18 +243,28 @@ class AuditStore:
 
     # -- reading -------------------------------------------------------------------------
 
-    def render(self, log: AuditLog) -> bytes:
-        """The log's JSON as Coder answers it, cached (rendering is pure for a fixed deployment)."""
-        cached = self._rendered.get(log.id)
+    def render(self, log: AuditLog, viewer: Viewer | None = FULL_VIEW) -> bytes:
+        """The log's JSON as Coder answers it to `viewer`, cached (pure for a fixed deployment).
+
+        One cache per view: owners (`FULL_VIEW`) share one; other callers' links depend on
+        their roles (`_viewer.py`).
+        """
+        views = self._rendered
+        cache = views.get(viewer)
+        if cache is None:
+            if len(views) >= _VIEW_CACHE_SIZE:
+                views.clear()
+            cache = views[viewer] = {}
+        cached = cache.get(log.id)
         if cached is None:
             try:
-                rendered = self.renderer(log, self.deployment)
+                rendered = self.renderer(log, self.deployment, viewer)
             except MockServerError as error:
                 raise UnencodableLog(str(error)) from None
             cached = go_json_bytes(rendered)
-            if len(self._rendered) >= _RENDER_CACHE_SIZE:
-                self._rendered.clear()
-            self._rendered[log.id] = cached
+            if len(cache) >= _RENDER_CACHE_SIZE:
+                cache.clear()
+            cache[log.id] = cached
         return cached
 
     def page(self, query: Query, *, limit: int, offset: int) -> tuple[list[AuditLog], int]:
@@ -418,12 +449,14 @@ def _iter_bits_descending(bits: int, skip: int, take: int) -> Iterator[int]:
         top = low
 
 
-def page_body(store: AuditStore, logs: list[AuditLog], count: int) -> bytes:
+def page_body(
+    store: AuditStore, logs: list[AuditLog], count: int, viewer: Viewer | None = FULL_VIEW
+) -> bytes:
     """The GET /api/v2/audit body: `{"audit_logs":[…],"count":N,"count_cap":2000}` (reference §1.1).
 
     Without a count cap (EARLY, reference §1.3) the body ends at `count`.
     """
-    rendered: list[Any] = [store.render(log) for log in logs]
+    rendered: list[Any] = [store.render(log, viewer) for log in logs]
     cap = b"" if store.count_cap is None else b',"count_cap":' + str(store.count_cap).encode()
     return (
         b'{"audit_logs":[' + b",".join(rendered) + b'],"count":' + str(count).encode() + cap + b"}"

@@ -20,6 +20,7 @@ from typing import Any
 
 from ._errors import CoderError
 from ._goparse import GO_ZERO_TIME_US, GoParseError, parse_go_rfc3339, parse_go_uuid
+from ._json import ExactNumber
 from ._model import AUDIT_ACTIONS, NIL_UUID, RESOURCE_TYPES, AuditLog
 
 INVALID_JSON_MESSAGE = "Request body must be valid JSON."
@@ -138,7 +139,7 @@ def _parse_int(text: str) -> int | float:
 
 
 def _parse_float(text: str) -> int | float:
-    value = float(text)
+    value = ExactNumber(text)  # jsonb writes it back by its spelling (pg_numeric_text)
     if math.isfinite(value):
         return value
     # Beyond a float (e.g. 1e999): Postgres keeps the exact number and writes it out in full.
@@ -321,13 +322,15 @@ def build_log(
     user_agent: str,
     now_us: int,
     rng: random.Random,
+    ip: str = "",
     resource_types: Collection[str] = RESOURCE_TYPES,
     actions: Collection[str] = AUDIT_ACTIONS,
 ) -> AuditLog:
     """The row testgenerate inserts, with Coder's defaults (reference §5), or Coder's 500.
 
     `resource_types` and `actions` are the database enums (NEWEST by default): other values
-    fail the insert.
+    fail the insert. `ip` is the caller's address: Coder stores `net.ParseIP(r.RemoteAddr)`,
+    which its real-IP middleware has made a bare address ("127.0.0.1" in the recorded corpus).
 
     Example:
         >>> log = build_log({}, user_id=NIL_UUID, username="admin", user_agent="curl/8",
@@ -356,7 +359,7 @@ def build_log(
         time=now_us if when is None or when == ZERO_TIME_US else when,
         user_id=user_id,
         organization_id=fields.get("organization_id", NIL_UUID),
-        ip="",
+        ip=ip,
         user_agent=user_agent,
         resource_type=resource_type,
         resource_id=resource_id,
