@@ -12,6 +12,8 @@ SOURCE = pathlib.Path(__file__).resolve().parent.parent / "src" / "coder_audit_m
 # top-level module names each part must never import (at any depth of the file)
 FORBIDDEN = {
     "mockserver": {"schemathesis", "hypothesis", "pytest", "_pytest", "httpx", "uvicorn"},
+    # fidelity talks HTTP (httpx) and drives the mock; it never needs the contract kit's stack
+    "fidelity": {"schemathesis", "hypothesis", "pytest", "_pytest", "uvicorn"},
 }
 # the plugin module is loaded in every pytest session of every project that installs the kit
 PLUGIN_IMPORT_TIME_ALLOWED = {
@@ -59,6 +61,10 @@ def test_mockserver_does_not_import_contracts_or_fixtures() -> None:
             n.split(".")[1] for n in imported_modules(path) if n.startswith("coder_audit_mock.")
         }
         assert "from ..contracts" not in text and "from ..fixtures" not in text, path
+        assert "fidelity" not in {
+            n.split(".")[1] for n in imported_modules(path) if n.startswith("coder_audit_mock.")
+        }
+        assert "from ..fidelity" not in text, path
 
 
 def test_plugin_is_import_light() -> None:

@@ -12,6 +12,7 @@ PACKAGES = [
     "coder_audit_mock",
     "coder_audit_mock.mockserver",
     "coder_audit_mock.contracts",
+    "coder_audit_mock.fidelity",
     "coder_audit_mock.fixtures",
 ]
 

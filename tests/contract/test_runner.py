@@ -101,6 +101,7 @@ def test_report_lists_the_waivers_it_applied(quick_report: ContractReport) -> No
     assert set(applied) == {
         "undeclared-query-parameters-ignored",
         "testgenerate-insert-500",
+        "unknown-method-405-without-allow",
         "csrf-refusal-before-auth",
     }
     assert applied["testgenerate-insert-500"] > 0

@@ -21,7 +21,7 @@ import pytest
 import schemathesis
 from schemathesis.checks import CheckFunction
 from schemathesis.schemas import BaseSchema
-from schemathesis.specs.openapi.checks import ignored_auth
+from schemathesis.specs.openapi.checks import ignored_auth, unsupported_method
 
 from coder_audit_mock.mockserver import DEFAULT_NOW_US, DEFAULT_TOKENS, create_app, openapi_document
 
@@ -109,9 +109,13 @@ def call_and_validate(
     statuses.setdefault(case.operation.label, Counter())[response.status_code] += 1
 
 
+# unsupported_method also sends QUERY, a method Coder's router (chi) does not know: real Coder
+# answers it 405 without an Allow header (recorded from v2.35.1), and so does the mock. The kit
+# excuses exactly that (waiver unknown-method-405-without-allow); plain Schemathesis cannot, so
+# the check is left out here and tests/server covers 405s with and without Allow.
 @reads.parametrize()
 def test_get_audit_logs(case: schemathesis.Case[Any], statuses: dict[str, Counter[int]]) -> None:
-    call_and_validate(case, statuses)
+    call_and_validate(case, statuses, excluded=[unsupported_method])
 
 
 @writes.parametrize()
@@ -122,4 +126,4 @@ def test_generate_fake_audit_log(
     # Coder's CSRF check first: 400 text/plain, recorded from a real v2.35.1. The kit excuses
     # exactly that (waiver csrf-refusal-before-auth); plain Schemathesis cannot, so the check
     # is left out here and tests/server covers the CSRF refusal and the 401s.
-    call_and_validate(case, statuses, excluded=[ignored_auth])
+    call_and_validate(case, statuses, excluded=[ignored_auth, unsupported_method])

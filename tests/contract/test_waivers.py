@@ -100,6 +100,7 @@ def test_newest_swagger_gets_its_waivers() -> None:
         "additional-fields-may-be-null",
         "undeclared-query-parameters-ignored",
         "testgenerate-insert-500",
+        "unknown-method-405-without-allow",
         "csrf-refusal-before-auth",
     ]
 
@@ -123,6 +124,7 @@ def test_early_swagger_gets_its_waivers() -> None:
         "additional-fields-may-be-null",
         "undeclared-query-parameters-ignored",
         "testgenerate-insert-500",
+        "unknown-method-405-without-allow",
         "csrf-refusal-before-auth",
     ]
 
@@ -132,6 +134,7 @@ def test_the_projects_document_gets_only_the_failure_waivers(tmp_path: Path) -> 
     assert [w.id for w in waivers] == [
         "undeclared-query-parameters-ignored",
         "testgenerate-insert-500",
+        "unknown-method-405-without-allow",
         "csrf-refusal-before-auth",
     ]
     assert all(w.excuses is not None for w in waivers)
@@ -206,6 +209,7 @@ def exchange(
         {"action": "bogus"},
         {"resource_type": "auditable_group"},  # in Coder's Swagger enum, not in the database's
         {"action": "create", "additional_fields": {"k": ["a\x00b"]}},
+        {"time": "2020-01-01T00:00:00-16:00"},  # Go parses it, Postgres refuses the offset
     ],
 )
 def test_the_insert_500_is_excused_for_what_postgres_refuses(body: Any) -> None:
@@ -218,6 +222,7 @@ def test_the_insert_500_is_excused_for_what_postgres_refuses(body: Any) -> None:
         exchange({}),  # valid: the defaults are stored
         exchange({"action": "", "resource_type": None}),  # empty and null mean the defaults
         exchange({"action": "login", "resource_type": "workspace"}),  # database enum values
+        exchange({"time": "2020-01-01T00:00:00+15:59"}),  # the largest offset Postgres takes
         exchange({"action": "bogus"}, status=502),
         exchange({"action": "bogus"}, response={"message": "panic", "detail": "TypeError"}),
         exchange({"action": "bogus"}, code="ST108"),  # another check's failure
@@ -254,6 +259,24 @@ def test_undeclared_query_parameters_are_excused_as_coder_ignores_them() -> None
 )
 def test_the_undeclared_query_waiver_excuses_nothing_else(failed: Exchange) -> None:
     assert UNDECLARED.excuses is not None and not UNDECLARED.excuses(failed)
+
+
+UNKNOWN_METHOD = WAIVERS["unknown-method-405-without-allow"]
+
+
+def no_allow(method: str) -> Exchange:
+    message = f"{method} returned 405 without required `Allow` header"
+    return Exchange("GET /api/v2/audit", "ST204", message, None, 200, {})
+
+
+@pytest.mark.parametrize("method", ["QUERY", "BREW", "get"])
+def test_a_405_without_allow_is_excused_for_methods_chi_does_not_know(method: str) -> None:
+    assert UNKNOWN_METHOD.excuses is not None and UNKNOWN_METHOD.excuses(no_allow(method))
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "TRACE"])
+def test_a_405_without_allow_still_fails_for_known_methods(method: str) -> None:
+    assert UNKNOWN_METHOD.excuses is not None and not UNKNOWN_METHOD.excuses(no_allow(method))
 
 
 CSRF = WAIVERS["csrf-refusal-before-auth"]

@@ -414,6 +414,69 @@ def test_testgenerate_invalid_enum_is_coders_500(make_client: Callable[..., Test
     }
 
 
+# Answers of a real Coder v2.35.1 (PostgreSQL 15), recorded 2026-12-04 with curl: Go accepts a
+# zone offset up to 23:59, Postgres refuses more than 15 hours when the INSERT binds `time`
+# (its second parameter, so before the enums). Found by `check --url` against that server.
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (
+            {"time": "4197-12-31T11:43:13-20:17", "action": "register", "resource_type": None},
+            'pq: time zone displacement out of range: "4197-12-31 11:43:13-20:17"',
+        ),
+        (
+            {"time": "0000-02-29T01:02:03.1234567890+16:00", "action": "bogus"},
+            'pq: time zone displacement out of range: "0001-03-01 01:02:03.123456789+16:00 BC"',
+        ),
+        (
+            {"time": "2024-01-01T00:00:00+24:00"},  # Go allows offset hours up to 24
+            'pq: time zone displacement out of range: "2024-01-01 00:00:00+24:00"',
+        ),
+        (
+            {"time": "2020-01-01T00:00:00.500-16:00"},
+            'pq: time zone displacement out of range: "2020-01-01 00:00:00.5-16:00"',
+        ),
+        (
+            {"time": "2020-01-01T1:00:00,25+23:59"},
+            'pq: time zone displacement out of range: "2020-01-01 01:00:00.25+23:59"',
+        ),
+        (
+            {"time": "2020-01-01T01:00:00-15:59", "resource_type": "bogus"},
+            'pq: invalid input value for enum resource_type: "bogus"',
+        ),
+    ],
+)
+def test_testgenerate_zone_offsets_postgres_refuses_are_coders_500(
+    make_client: Callable[..., TestClient], body: dict[str, object], detail: str
+) -> None:
+    client = make_client(log_count=0)
+    response = client.post(TESTGENERATE, json=body, headers=auth("owner"))
+    assert response.status_code == 500
+    assert body_of(response) == {"message": "An internal server error occurred.", "detail": detail}
+
+
+def test_testgenerate_stores_a_15_hour_offset(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(log_count=0)
+    body = {"time": "2020-01-01T01:00:00-15:59"}
+    assert client.post(TESTGENERATE, json=body, headers=auth("owner")).status_code == 204
+    assert client.get(AUDIT, headers=auth("owner")).json()["audit_logs"][0]["time"] == (
+        "2020-01-01T16:59:00Z"
+    )
+
+
+# Methods outside chi's methodMap, recorded from v2.35.1 with curl: 405, empty body, no Allow,
+# whatever the path and before authentication.
+@pytest.mark.parametrize("method", ["QUERY", "BREW"])
+@pytest.mark.parametrize("path", [AUDIT, TESTGENERATE, "/api/v2/audit/nonexist", "/foo"])
+@pytest.mark.parametrize("headers", [{}, auth("owner")])
+def test_methods_chi_does_not_know_are_405_without_allow(
+    shared_client: TestClient, method: str, path: str, headers: dict[str, str]
+) -> None:
+    response = shared_client.request(method, path, headers=headers)
+    assert (response.status_code, response.content) == (405, b"")
+    assert "allow" not in response.headers and "content-type" not in response.headers
+
+
 @pytest.mark.parametrize("role", ["auditor", "org-admin", "org-auditor"])
 def test_testgenerate_readers_who_cannot_create_get_500(
     make_client: Callable[..., TestClient], role: str
@@ -466,7 +529,7 @@ def test_testgenerate_keeps_a_null_additional_fields(
 @pytest.mark.parametrize(
     ("time", "stored"),
     [
-        ("2024-01-01T00:00:00+24:00", "2023-12-31T00:00:00Z"),  # Go allows offset hours up to 24
+        ("2024-01-01T00:00:00+15:00", "2023-12-31T09:00:00Z"),  # +24:00 parses, Postgres refuses
         ("2024-01-01T1:02:03Z", "2024-01-01T01:02:03Z"),  # and a one-digit hour
         ("2024-01-01T00:00:00,25Z", "2024-01-01T00:00:00.25Z"),  # and a comma before the fraction
     ],

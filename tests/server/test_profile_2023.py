@@ -102,9 +102,9 @@ def page(client: TestClient, **params: str) -> dict[str, Any]:
 
 
 def stored(client: TestClient) -> list[AuditLog]:
-    """Every stored log, newest first (the order the API answers in)."""
+    """Every stored log, newest first, equal times in stored order (the order the API answers in)."""
     logs: list[AuditLog] = client.app.state.mock.store.logs  # type: ignore[attr-defined]
-    return logs[::-1]
+    return sorted(logs, key=lambda log: -log.time)  # stable: ties keep the stored order
 
 
 def ids_for(client: TestClient, q: str) -> list[str]:

@@ -4,12 +4,18 @@
 coder-audit-mock diff --left URL|mock[:PROFILE] --right URL|mock[:PROFILE]
                       [--token TOKEN] [--left-token TOKEN] [--right-token TOKEN]
                       [--seed N] [--max-examples N]
+coder-audit-mock diff --exact --left URL --right mock [--token TOKEN]
 ```
 
 `mock` is a fresh in-process mock (`mock:2023-01` in that profile); a URL is a server's origin,
 checked with the owner's token from `--left-token`/`--right-token`, else `--token`, else
 `CODER_SESSION_TOKEN`. Exit codes: 0 no difference, 1 differences (listed, each with a curl
 command), 2 a usage error, 3 a server is unreachable or refuses the token.
+
+`--exact` records the left server (reads only: its audit log, users, organizations and the
+resources behind the links), loads the recording into an in-process mock, sends both the
+fidelity catalogue (about 1,000 requests) and compares every answer exactly: status, headers,
+the whole body. Both hold the same data, so any difference is the mock's.
 
 Only the standard library and the base CLI are imported at module level (`--help` stays quick).
 """
@@ -62,6 +68,12 @@ def _add_diff_arguments(parser: argparse.ArgumentParser) -> None:
         help="the same seed sends the same requests (default: 0)",
     )
     parser.add_argument(
+        "--exact",
+        action="store_true",
+        help="record the left server (a URL), load the recording into the right (`mock`) and "
+        "compare every answer of the fidelity catalogue exactly (reads only)",
+    )
+    parser.add_argument(
         "--max-examples",
         type=_natural,
         default=100,
@@ -96,12 +108,37 @@ def _open(spec: str, token: str | None) -> Iterator[Target]:
         yield target
 
 
+def _run_exact(args: argparse.Namespace, token: str | None) -> int:
+    import sys
+
+    from ..fidelity import RecordError, diff_against_mock
+
+    if args.right.partition(":")[0] != MOCK or args.left.partition(":")[0] == MOCK:
+        raise UsageError("--exact compares a server with a mock of it: --left URL --right mock")
+    if args.right != MOCK:
+        raise UsageError("--exact answers as the newest Coder: --right mock, without a profile")
+    if token is None:
+        raise UsageError(
+            f"--exact needs the left server's owner token: --token or ${TOKEN_VARIABLE}"
+        )
+    try:
+        report = diff_against_mock(
+            args.left, token, seed=args.seed, progress=lambda line: print(line, file=sys.stderr)
+        )
+    except RecordError as error:
+        raise _UnusableServer(str(error)) from None
+    print(report.render(args.left, "mock of its recording", secret=token), flush=True)
+    return EXIT_SAME if report.same else EXIT_DIFFERENT
+
+
 def _run_diff(args: argparse.Namespace) -> int:
     from ._diff import render_diff_report, run_diff
     from ._errors import ContractError
     from ._runner import UnusableTarget, probe_target
 
     shared = args.token or os.environ.get(TOKEN_VARIABLE, "").strip() or None
+    if args.exact:
+        return _run_exact(args, args.left_token or shared)
     try:
         with (
             _open(args.left, args.left_token or shared) as left,

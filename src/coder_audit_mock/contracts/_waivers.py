@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+import re
 import threading
 import types
 from collections.abc import Callable, Iterator, Mapping
@@ -48,6 +49,15 @@ __all__ = [
 MAX_INT32 = 2**31 - 1  # reference §3.4: limit/offset are parsed as int32
 INTERNAL_ERROR_MESSAGE = "An internal server error occurred."  # reference §1.2 step 3
 SERVER_ERROR_CODE = "ST101"  # Schemathesis's failure code of `not_a_server_error`
+UNSUPPORTED_METHOD_CODE = "ST204"  # Schemathesis's failure code of `unsupported_method`
+# The methods Coder's router (go-chi/chi v5.2.4, methodMap) knows; for any other it answers 405
+# with no Allow header, whatever the path (recorded from v2.35.1: QUERY, BREW).
+ROUTER_METHODS = frozenset(
+    {"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"}
+)
+_NO_ALLOW = re.compile(r"(\S+) returned 405 without required `Allow` header")
+# An RFC 3339 zone offset: Postgres refuses one of more than 15 hours (MAX_TZDISP_HOUR).
+_ZONE_HOURS = re.compile(r"[+-](\d\d):\d\d")
 IGNORED_AUTH_CODE = "ST401"  # Schemathesis's failure code of `ignored_auth`
 # How ignored_auth words a refusal of its invalid-credentials probe with a 400.
 _PROBE_GOT_400 = "got `400 Bad Request`"
@@ -208,7 +218,7 @@ def applicable_waivers(kind: DocumentKind, profile: Profile = NEWEST_PROFILE) ->
 
     Example:
         >>> [waiver.id for waiver in applicable_waivers(DocumentKind.PROJECT)]
-        ['undeclared-query-parameters-ignored', 'testgenerate-insert-500', 'csrf-refusal-before-auth']
+        ['undeclared-query-parameters-ignored', 'testgenerate-insert-500', 'unknown-method-405-without-allow', 'csrf-refusal-before-auth']
         >>> from coder_audit_mock.mockserver._profiles import EARLY_PROFILE
         >>> [waiver.id for waiver in applicable_waivers(DocumentKind.PROJECT, EARLY_PROFILE)][-1]
         'negative-pagination-500'
@@ -570,7 +580,21 @@ def _insert_fails(body: Any, profile: Profile) -> bool:
             and resource_type not in profile.resource_types
         )
         or _holds_nul(body.get("additional_fields"))
+        or _zone_beyond_15_hours(body.get("time"))
     )
+
+
+def _zone_beyond_15_hours(time: Any) -> bool:
+    """Whether a `time` ends in a zone offset Postgres refuses (Go accepts up to 23:59).
+
+    Example:
+        >>> [_zone_beyond_15_hours(t) for t in ("2020-01-01T00:00:00-16:00", "2020-01-01T00:00:00+15:59")]
+        [True, False]
+    """
+    if not isinstance(time, str) or len(time) < 6:
+        return False
+    zone = _ZONE_HOURS.fullmatch(time[-6:])
+    return zone is not None and int(zone[1]) > 15
 
 
 def _excuses_insert_500(exchange: Exchange, profile: Profile = NEWEST_PROFILE) -> bool:
@@ -583,6 +607,15 @@ def _excuses_insert_500(exchange: Exchange, profile: Profile = NEWEST_PROFILE) -
         and isinstance(response, dict)
         and response.get("message") == INTERNAL_ERROR_MESSAGE
         and _insert_fails(exchange.request_body, profile)
+    )
+
+
+def _excuses_method_without_allow(exchange: Exchange) -> bool:
+    named = _NO_ALLOW.search(exchange.failure_message)
+    return (
+        exchange.failure_code == UNSUPPORTED_METHOD_CODE
+        and named is not None
+        and named[1] not in ROUTER_METHODS
     )
 
 
@@ -895,7 +928,8 @@ _REGISTER = (
         swagger_says="(every document) a 5xx is a server error",
         server_does='testgenerate answers 500 "An internal server error occurred." when the '
         "insert fails: an action or resource_type outside the database enums, or a U+0000 in "
-        "additional_fields (Postgres jsonb refuses it)",
+        "additional_fields (Postgres jsonb refuses it), or a time whose zone offset is over 15 "
+        "hours (Go parses it, Postgres refuses it)",
         reference="§1.2 step 3",
         reason="this is what Coder itself answers; it is the documented 500",
         applied_by="a not_a_server_error failure of POST .../testgenerate is excused only when "
@@ -904,6 +938,21 @@ _REGISTER = (
         applies_to=_EVERY_DOCUMENT - {DocumentKind.OTHER},
         excuses=_excuses_insert_500,
         bind=_bind_insert_500,
+    ),
+    Waiver(
+        id="unknown-method-405-without-allow",
+        swagger_says="(RFC 9110, checked by unsupported_method) a 405 lists the allowed methods "
+        "in Allow",
+        server_does="a method Coder's router does not know (not CONNECT, DELETE, GET, HEAD, "
+        "OPTIONS, PATCH, POST, PUT or TRACE; e.g. QUERY) is answered 405 with an empty body and "
+        "no Allow header, on every path",
+        reference="§1.1",
+        reason="chi answers a method outside its method table before any route is matched; "
+        "recorded from a real v2.35.1 server; known methods do get Allow",
+        applied_by="an unsupported_method failure is excused only when the method it names is "
+        "outside chi's table; a known method's 405 without Allow still fails",
+        applies_to=_EVERY_DOCUMENT - {DocumentKind.OTHER},
+        excuses=_excuses_method_without_allow,
     ),
     Waiver(
         id="csrf-refusal-before-auth",

@@ -1026,6 +1026,22 @@ def _written_time_problems(
     return []
 
 
+def _date_header_us(response: httpx.Response | None) -> int | None:
+    """The response's Date header in microseconds since 1970, or None when absent or bad."""
+    import email.utils
+
+    value = None if response is None else response.headers.get("date")
+    if not value:
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return int(moment.timestamp()) * 1_000_000
+
+
 def _testgenerate_read_your_writes(probe: _Probe, context: _Context, data: st.DataObject) -> None:
     """Reference §5: the log is in GET at once, with the fields sent and Coder's defaults."""
     newest = context.corpus.newest_time_us
@@ -1037,12 +1053,18 @@ def _testgenerate_read_your_writes(probe: _Probe, context: _Context, data: st.Da
     )
     locator = {"q": _locator(body), "limit": 500}
     before = {fact.id for fact in probe.page(locator).facts}
-    # "Now" is the server's clock; logs written earlier with an explicit future `time` (e.g. by
-    # Schemathesis, year 9999) are newer than "now" and must not count as "every other".
-    horizon = int(time.time() * 1_000_000) + 86_400_000_000
+    # "Now" is the server's clock, read from the listing's Date header (whole seconds, rounded
+    # down, so never later than the server's now). Logs dated after it were written with an
+    # explicit future `time` (by Schemathesis, by another client: a real server holds logs
+    # dated an hour or years ahead) and must not count as "every other". Without a Date
+    # header (an in-process app) the local clock stands in, a day ahead for skew.
+    listing = probe.page({"limit": 100})
+    horizon = _date_header_us(listing.response)
+    if horizon is None:
+        horizon = int(time.time() * 1_000_000) + 86_400_000_000
     recent = [
         moment
-        for fact in probe.page({"limit": 100}).facts
+        for fact in listing.facts
         if (moment := fact.time_us) is not None and moment <= horizon
     ]
     newest_before = max(recent) if recent else None

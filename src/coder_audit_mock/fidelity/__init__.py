@@ -8,6 +8,7 @@ send / compare                   one request byte for byte; answers compared fie
 read_exchanges / write_exchanges a recorded corpus (JSON Lines, gzip for .gz)
 open_corpus / replay             a corpus folder replayed against the mock loaded with its
 check_register                   scenario; mismatches not excused by differences.json
+exact_diff / diff_against_mock   the same requests to two servers with the same data
 ```
 
 Needs only the base install (httpx); the mock server itself never imports this package.
@@ -27,9 +28,17 @@ from ._corpus import (
     mock_client,
     open_corpus,
     replay,
+    scenario_client,
     write_corpus_scenario,
 )
 from ._errors import ExactMismatch, FidelityError, RecordError
+from ._exact import (
+    ExactDifference,
+    ExactReport,
+    assert_same_answers,
+    diff_against_mock,
+    exact_diff,
+)
 from ._exchange import (
     COMPARED_HEADERS,
     Answer,
@@ -49,7 +58,9 @@ __all__ = [
     "Answer",
     "CatalogueEntry",
     "Corpus",
+    "ExactDifference",
     "ExactMismatch",
+    "ExactReport",
     "Exchange",
     "ExchangeRequest",
     "FidelityError",
@@ -57,14 +68,18 @@ __all__ = [
     "RecordError",
     "RegisterEntry",
     "Replayed",
+    "assert_same_answers",
     "check_register",
     "compare",
+    "diff_against_mock",
+    "exact_diff",
     "exchange_requests",
     "mock_client",
     "open_corpus",
     "read_exchanges",
     "record_scenario",
     "replay",
+    "scenario_client",
     "send",
     "write_corpus_scenario",
     "write_exchanges",

@@ -127,7 +127,13 @@ def open_corpus(folder: str | Path) -> Corpus:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Replayed:
-    """One exchange replayed: what the mock answered and how it differs from the recording."""
+    """One exchange replayed: what the mock answered and how it differs from the recording.
+
+    Example:
+        >>> results = replay(open_corpus("tests/fidelity/corpus/coder-v2.35.1"))  # doctest: +SKIP
+        >>> [(r.exchange.id, r.answer_status) for r in results if r.mismatches][:1]  # doctest: +SKIP
+        [(412, 200)]
+    """
 
     exchange: Exchange
     answer_status: int
@@ -145,7 +151,11 @@ def _read_scenario(path: Path) -> Any:
 
 
 def write_corpus_scenario(path: str | Path, scenario: Mapping[str, Any]) -> None:
-    """Write a corpus's scenario as `write_scenario_file` does, gzip-compressed for `.gz`."""
+    """Write a corpus's scenario as `write_scenario_file` does, gzip-compressed for `.gz`.
+
+    Example:
+        >>> write_corpus_scenario(folder / "scenario.json", record_scenario(url, token))  # doctest: +SKIP
+    """
     from ..mockserver._scenario import write_scenario_file
 
     target = Path(path)
@@ -168,7 +178,39 @@ def _now_microseconds(text: str) -> int:
 
 @contextmanager
 def mock_client(corpus: Corpus) -> Iterator[httpx.Client]:
-    """An in-process mock loaded with the corpus's scenario, reached at the recorded URL."""
+    """An in-process mock loaded with the corpus's scenario, reached at the recorded URL.
+
+    Example:
+        >>> corpus = open_corpus("tests/fidelity/corpus/coder-v2.35.1")  # doctest: +SKIP
+        >>> with mock_client(corpus) as client:  # doctest: +SKIP
+        ...     client.get("/api/v2/buildinfo").status_code
+        404
+    """
+    with scenario_client(
+        corpus.scenario,
+        base_url=str(corpus.meta["access_url"]),
+        now_us=_now_microseconds(str(corpus.meta["recorded_at"])),
+    ) as client:
+        yield client
+
+
+@contextmanager
+def scenario_client(
+    scenario: Mapping[str, Any], *, base_url: str, now_us: int
+) -> Iterator[httpx.Client]:
+    """An in-process mock loaded with `scenario` (as `record_scenario` gives it), as a client.
+
+    Args:
+        scenario: the data to answer from.
+        base_url: the URL the client says it talks to (the real server's, so that links and
+            the CSRF check see the same origin).
+        now_us: the mock's clock, in microseconds since 1970 (the moment of the recording).
+
+    Example:
+        >>> with scenario_client({"logs": []}, base_url="http://coder", now_us=0) as c:
+        ...     c.get("/api/v2/audit", headers={"Coder-Session-Token": "x"}).status_code
+        401
+    """
     import warnings
 
     with warnings.catch_warnings():
@@ -177,17 +219,12 @@ def mock_client(corpus: Corpus) -> Iterator[httpx.Client]:
 
     from ..mockserver import MockServer, MockSettings, create_app_for, load_scenario
 
-    server = MockServer(
-        MockSettings(log_count=0, now_us=_now_microseconds(str(corpus.meta["recorded_at"])))
-    )
-    load_scenario(server, dict(corpus.scenario))
+    server = MockServer(MockSettings(log_count=0, now_us=now_us))
+    load_scenario(server, dict(scenario))
     app = create_app_for(server)
     # The recorder talked to Coder over loopback, and testgenerate stores the caller's address.
     with TestClient(
-        app,
-        base_url=str(corpus.meta["access_url"]),
-        raise_server_exceptions=False,
-        client=("127.0.0.1", 50000),
+        app, base_url=base_url, raise_server_exceptions=False, client=("127.0.0.1", 50000)
     ) as client:
         yield client
 

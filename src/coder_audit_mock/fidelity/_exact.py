@@ -3,6 +3,8 @@
 ```
 exact_diff(left, right, requests)          -> ExactReport   every request to both, compared
 assert_same_answers(left, right, requests) -> None          pytest: raises ExactMismatch
+diff_against_mock(url, token)              -> ExactReport   record a server, compare it with
+                                                            a mock of the recording
 ```
 
 Answers are compared by `compare` (status, the headers in `COMPARED_HEADERS`, the whole body
@@ -18,15 +20,23 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 
 import httpx
 
-from ._catalogue import CatalogueEntry
+from ._catalogue import CatalogueEntry, exchange_requests
+from ._corpus import scenario_client
 from ._errors import ExactMismatch
 from ._exchange import ExchangeRequest, Mismatch, compare, send, ties_in_id_order
 
-__all__ = ["ExactDifference", "ExactReport", "assert_same_answers", "exact_diff"]
+__all__ = [
+    "ExactDifference",
+    "ExactReport",
+    "assert_same_answers",
+    "diff_against_mock",
+    "exact_diff",
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -49,14 +59,33 @@ class ExactDifference:
         """The first differing place, e.g. `body.audit_logs[3].ip`."""
         return self.mismatches[0].where
 
-    def curl(self, origin: str) -> str:
-        """A curl command that repeats the request against `origin`."""
-        parts = ["curl", "-sS", "-X", self.request.method]
+    def curl(self, origin: str, secret: str | None = None) -> str:
+        """A curl command that repeats the request against `origin`.
+
+        `secret` (a session token) is written as `${CODER_SESSION_TOKEN}`, never in clear.
+
+        Example:
+            >>> d = ExactDifference("p", ExchangeRequest("GET", "/api/v2/audit",
+            ...                     (("Coder-Session-Token", "s3cret"),)), ())
+            >>> command = d.curl("http://c", secret="s3cret")
+            >>> "s3cret" in command, command.endswith('"${CODER_SESSION_TOKEN}" http://c/api/v2/audit')
+            (False, True)
+        """
+        words = [shlex.quote(w) for w in ("curl", "-sS", "-X", self.request.method)]
         for name, value in self.request.headers:
-            parts += ["-H", f"{name}: {value}"]
+            header = f"{name}: {value}"
+            if secret and secret in header:
+                pieces = header.split(secret)
+                header_word = '"${CODER_SESSION_TOKEN}"'.join(
+                    shlex.quote(piece) if piece else "" for piece in pieces
+                )
+                words += ["-H", header_word]
+            else:
+                words += ["-H", shlex.quote(header)]
         if self.request.body is not None:
-            parts += ["--data-binary", self.request.body]
-        return shlex.join([*parts, origin.rstrip("/") + self.request.target])
+            words += ["--data-binary", shlex.quote(self.request.body)]
+        words.append(shlex.quote(origin.rstrip("/") + self.request.target))
+        return " ".join(words)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -75,8 +104,15 @@ class ExactReport:
     def same(self) -> bool:
         return not self.differences
 
-    def render(self, left: str = "left", right: str = "right", limit: int = 20) -> str:
-        """A text report: the counts, then each difference with its paths and a curl."""
+    def render(
+        self, left: str = "left", right: str = "right", limit: int = 20, secret: str | None = None
+    ) -> str:
+        """A text report: the counts, then each difference with its paths and a curl.
+
+        Example:
+            >>> print(ExactReport(compared=3, differences=()).render("coder", "mock"))
+            exact diff: 3 requests, 0 answered differently (coder != mock)
+        """
         lines = [
             (
                 f"exact diff: {self.compared} requests, {len(self.differences)} answered "
@@ -88,7 +124,7 @@ class ExactReport:
             lines += [f"    {mismatch}" for mismatch in difference.mismatches[:5]]
             if len(difference.mismatches) > 5:
                 lines.append(f"    ... {len(difference.mismatches) - 5} more")
-            lines.append(f"    {difference.curl(left)}")
+            lines.append(f"    {difference.curl(left, secret)}")
         if len(self.differences) > limit:
             lines.append(f"... {len(self.differences) - limit} more differences")
         return "\n".join(lines)
@@ -149,3 +185,55 @@ def assert_same_answers(
     report = exact_diff(left, right, requests)
     if not report.same:
         raise ExactMismatch(report.render(str(left.base_url), str(right.base_url)))
+
+
+def diff_against_mock(
+    url: str,
+    token: str,
+    *,
+    progress: Callable[[str], None] | None = None,
+    seed: int = 0,
+) -> ExactReport:
+    """Record the server at `url`, load the recording into a mock, and diff the two exactly.
+
+    Sends only what cannot write: the catalogue without its writes, and without any
+    testgenerate call that carries a working token (one the mock refuses might be stored by
+    the server: a difference there would be a log written into it). Any difference is the
+    mock's: both sides hold the same data.
+
+    Args:
+        url: a Coder server's origin.
+        token: an owner's session token (the catalogue's requests use it; refused and
+            unauthenticated requests are sent as well).
+        progress: called with progress lines (None: quiet).
+        seed: decides the catalogue's sampled values.
+
+    Raises:
+        RecordError: the server cannot be recorded (unreachable, not a Coder, token refused).
+
+    Example:
+        >>> diff_against_mock("http://127.0.0.1:7080", owner_token).same  # doctest: +SKIP
+        True
+    """
+    from ._record import record_scenario
+
+    scenario = record_scenario(url, token, progress=progress)
+    entries = [
+        entry
+        for entry in exchange_requests(scenario, {"owner": token}, writes=False, seed=seed)
+        if not _may_write(entry.request, token)
+    ]
+    now_us = time.time_ns() // 1000
+    with (
+        httpx.Client(base_url=url, timeout=60.0) as left,
+        scenario_client(scenario, base_url=url, now_us=now_us) as right,
+    ):
+        return exact_diff(left, right, entries)
+
+
+def _may_write(request: ExchangeRequest, token: str) -> bool:
+    """Whether a server might store something for `request`: a POST carrying the token."""
+    if request.method == "GET":
+        return False
+    carried = " ".join(value for _, value in request.headers) + request.target
+    return token in carried

@@ -190,6 +190,9 @@ def write_exchanges(path: str | Path, exchanges: Iterable[Exchange]) -> None:
 
     A name ending in `.gz` is gzip-compressed, with no time stamp (the same exchanges give the
     same bytes).
+
+    Example:
+        >>> write_exchanges(tmp / "exchanges.jsonl", read_exchanges(recorded))  # doctest: +SKIP
     """
     target = Path(path)
     partial = target.with_name(target.name + ".partial")

@@ -25,6 +25,7 @@ user's password) is not recorded and does not matter to the audit answers.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import uuid
@@ -33,6 +34,7 @@ from typing import Any
 
 import httpx
 
+from ..mockserver._json import ExactNumber
 from ..mockserver._model import BUILD_REASONS, NIL_UUID, SITE_ROLE_DISPLAY_NAMES
 from ..mockserver._render import NEWEST_ADDITIONAL_FIELDS
 from ..mockserver._scenario import ORGANIZATION_ROLES, SCENARIO_VERSION
@@ -85,7 +87,9 @@ class _Reader:
         if response.status_code != 200:
             raise RecordError(f"GET {path} answered {response.status_code}: {_message(response)}")
         try:
-            return response.json()
+            # ExactNumber: a number in additional_fields keeps the spelling Postgres gave it
+            # (`1.50` stays `1.50`), so the mock answers it back byte for byte.
+            return json.loads(response.content, parse_float=ExactNumber)
         except ValueError:
             raise RecordError(f"GET {path} did not answer JSON: {response.text[:200]!r}") from None
 

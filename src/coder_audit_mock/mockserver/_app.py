@@ -60,6 +60,12 @@ ROUTE_PATH_KEY = "coder_audit_mock.route_path"
 _SLASHES = re.compile("/+")
 # The methods each audit route answers (chi answers others with 405 and an Allow header).
 _AUDIT_ROUTES = {"": "GET", "/": "GET", "/testgenerate": "POST"}
+# chi's methodMap (go-chi/chi v5.2.4, tree.go): a method outside it, in any case spelling other
+# than this one, is answered 405 with an empty body and no Allow header by the first router,
+# whatever the path and before authentication (seen from v2.35.1: QUERY, BREW, "get").
+CHI_METHODS = frozenset(
+    {"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"}
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -111,6 +117,7 @@ class MockServer:
             max_logs=settings.max_logs,
             count_cap=self.profile.count_cap,
             renderer=self.profile.render_log,
+            short_control_escapes=self.profile.json_short_control_escapes,
         )
         started = time.monotonic_ns()
         self.clock = clock or (lambda: settings.now_us + (time.monotonic_ns() - started) // 1000)
@@ -393,6 +400,9 @@ class _MockApp(Starlette):
                 text = PlainTextResponse(refusal + "\n", status_code=400)
                 await text(scope, receive, send)
                 return
+        if scope["method"] not in CHI_METHODS:
+            await Response(status_code=405)(scope, receive, send)
+            return
         if "//" in path:  # Coder's singleSlashMW: routing sees runs of slashes as one
             path = _SLASHES.sub("/", path)
             scope[ROUTE_PATH_KEY] = path

@@ -141,8 +141,12 @@ def json_text(value: Any, **options: Any) -> str:
     return text
 
 
-def go_json_text(value: Any) -> str:
+def go_json_text(value: Any, *, short_control_escapes: bool = True) -> str:
     """Encode `value` as Go's `json.Marshal` would (without the trailing newline).
+
+    U+0008 and U+000C are `\\b`/`\\f`, as Go 1.22+ writes them (Coder v2.35.1 is built with
+    Go 1.26; seen with `diff --exact`); `short_control_escapes=False` writes
+    `\\u0008`/`\\u000c` as older Go did (the 2023-01 profile).
 
     Example:
         >>> go_json_text({"q": "<a & b>", "ok": True})
@@ -151,19 +155,19 @@ def go_json_text(value: Any) -> str:
     text = json_text(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     if _HTML_ESCAPE_RE.search(text):
         text = _HTML_ESCAPE_RE.sub(lambda m: _HTML_ESCAPES[m.group()], text)
-    if "\\b" in text or "\\f" in text:
+    if not short_control_escapes and ("\\b" in text or "\\f" in text):
         text = _CONTROL_ESCAPE_RE.sub(lambda m: _CONTROL_ESCAPES[m.group()], text)
     return text
 
 
-def go_json_bytes(value: Any) -> bytes:
+def go_json_bytes(value: Any, *, short_control_escapes: bool = True) -> bytes:
     """UTF-8 bytes of `go_json_text(value)`; lone surrogates become U+FFFD as in Go.
 
     Example:
-        >>> go_json_bytes(["é"])
-        b'["\\xc3\\xa9"]'
+        >>> go_json_bytes(["é\f"]), go_json_bytes(["\f"], short_control_escapes=False)
+        (b'["\\xc3\\xa9\\\\f"]', b'["\\\\u000c"]')
     """
-    text = go_json_text(value)
+    text = go_json_text(value, short_control_escapes=short_control_escapes)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates (from \\ud800-style escapes): U+FFFD, as Go

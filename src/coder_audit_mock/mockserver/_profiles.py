@@ -146,6 +146,12 @@ class Profile:
     csrf_check: bool = dataclasses.field(
         metadata=_doc("cookie-authenticated unsafe requests need a CSRF token (`_csrf.py`)", "§6.1")
     )
+    json_short_control_escapes: bool = dataclasses.field(
+        metadata=_doc(
+            "audit logs write U+0008/U+000C as `\\b`/`\\f` (Go 1.22+), not `\\u0008`/`\\u000c`",
+            "§1.5",
+        )
+    )
     response_headers: tuple[tuple[str, str], ...] = dataclasses.field(
         metadata=_doc("headers Coder's middleware adds to every answer", "§1.5")
     )
@@ -225,6 +231,7 @@ NEWEST_PROFILE = Profile(
     read_check=ROUTE,
     org_scoped_reads=True,
     csrf_check=True,
+    json_short_control_escapes=True,  # built with Go 1.26; recorded from v2.35.1
     # coderd.go's root middleware, seen on every answer of the recorded v2.35.1 corpus.
     response_headers=(("X-Coder-Build-Version", "v2.35.1"), ("X-Content-Type-Options", "nosniff")),
     testgenerate_fields=NEWEST_BODY_FIELDS,
@@ -285,6 +292,7 @@ EARLY_PROFILE = Profile(
     read_check=HANDLER,
     org_scoped_reads=False,
     csrf_check=False,  # not recorded from a 2023-01 server
+    json_short_control_escapes=False,  # built with Go 1.19, before encoding/json wrote \b, \f
     response_headers=(),  # not recorded from a 2023-01 server; none are sent
     testgenerate_fields=("action", "resource_type", "resource_id", "time"),
     create_check=BEFORE_BODY,

@@ -134,9 +134,11 @@ class AuditStore:
         max_logs: int | None = None,
         count_cap: int | None = COUNT_CAP,
         renderer: Callable[[AuditLog, Deployment, Viewer | None], Mapping[str, Any]] = render_log,
+        short_control_escapes: bool = True,
     ) -> None:
         # count_cap None: an uncapped count and no `count_cap` field (the 2023-01 profile).
         self.max_logs = max_logs
+        self.short_control_escapes = short_control_escapes  # Go 1.22+'s \b, \f (go_json_text)
         self.count_cap = count_cap
         self.renderer = renderer
         self._lock = threading.RLock()
@@ -261,7 +263,7 @@ class AuditStore:
                 rendered = self.renderer(log, self.deployment, viewer)
             except MockServerError as error:
                 raise UnencodableLog(str(error)) from None
-            cached = go_json_bytes(rendered)
+            cached = go_json_bytes(rendered, short_control_escapes=self.short_control_escapes)
             if len(cache) >= _RENDER_CACHE_SIZE:
                 cache.clear()
             cache[log.id] = cached

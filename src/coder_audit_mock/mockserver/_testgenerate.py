@@ -14,9 +14,10 @@ import decimal
 import json
 import math
 import random
+import re
 import uuid
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import Any, Self
 
 from ._errors import CoderError
 from ._goparse import GO_ZERO_TIME_US, GoParseError, parse_go_rfc3339, parse_go_uuid
@@ -246,7 +247,7 @@ def _decode_field(name: str, value: Any) -> Any:
     if name == "time":
         if not isinstance(value, str):
             raise _bad_json("Time.UnmarshalJSON: input is not a JSON string")
-        return parse_rfc3339(value)
+        return _storable_time(value, parse_rfc3339(value))
     if not isinstance(value, str):
         raise _TypeMismatch(
             f"json: cannot unmarshal {_json_type(value)} into Go struct field "
@@ -311,6 +312,52 @@ def parse_rfc3339(text: str) -> int:
         raise _bad_json(str(error)) from None
 
 
+class _UnstorableTime(int):
+    """A parsed `time` whose zone offset Postgres refuses; `pg_text` is what lib/pq sent."""
+
+    pg_text: str
+
+    def __new__(cls, microseconds: int, pg_text: str) -> Self:
+        parsed = super().__new__(cls, microseconds)
+        parsed.pg_text = pg_text
+        return parsed
+
+
+# What Go's RFC 3339 parser accepted (one-digit hours included), split into its parts.
+_RFC3339_PARTS = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d{1,2}):(\d\d):(\d\d)(?:[.,](\d+))?([Zz]|[+-](\d\d):\d\d)"
+)
+_MAX_ZONE_HOURS = 15  # Postgres's MAX_TZDISP_HOUR: a zone of 16 hours or more is refused
+
+
+def _storable_time(text: str, microseconds: int) -> int:
+    """`microseconds`, or an `_UnstorableTime` when Postgres will refuse the zone offset.
+
+    Go accepts offsets up to 23:59; lib/pq sends the time in its own zone
+    (`2006-01-02 15:04:05.999999999Z07:00`, year 0 as `0001 ... BC`), and Postgres refuses an
+    offset of more than 15 hours at the INSERT: Coder's 500 (recorded from v2.35.1:
+    `pq: time zone displacement out of range: "4197-12-31 11:43:13-20:17"`).
+
+    Example:
+        >>> _storable_time("2024-01-02T03:04:05.50-16:00", 0).pg_text
+        '2024-01-02 03:04:05.5-16:00'
+        >>> type(_storable_time("2024-01-02T03:04:05-15:59", 0)).__name__
+        'int'
+    """
+    parts = _RFC3339_PARTS.fullmatch(text)
+    if parts is None or parts[9] is None or int(parts[9]) <= _MAX_ZONE_HOURS:
+        return microseconds
+    year, month, day = int(parts[1]), int(parts[2]), int(parts[3])
+    era = ""
+    if year == 0:  # lib/pq: AddDate(1, 0, 0) and " BC"; Feb 29 of year 0 becomes Mar 1 of 1
+        year, era = 1, " BC"
+        if (month, day) == (2, 29):
+            month, day = 3, 1
+    fraction = (parts[7] or "")[:9].rstrip("0")
+    clock = f"{int(parts[4]):02d}:{parts[5]}:{parts[6]}" + (f".{fraction}" if fraction else "")
+    return _UnstorableTime(microseconds, f"{year:04d}-{month:02d}-{day:02d} {clock}{parts[8]}{era}")
+
+
 ZERO_TIME_US = GO_ZERO_TIME_US  # 0001-01-01T00:00:00Z: Go's zero time means "now" (§5)
 
 
@@ -340,7 +387,15 @@ def build_log(
     """
     resource_type = fields.get("resource_type") or "user"
     action = fields.get("action") or "write"
-    # Postgres checks the INSERT's parameters in column order: resource_type before action.
+    when = fields.get("time")
+    # Postgres checks the INSERT's parameters in column order: time ($2), then resource_type,
+    # then action.
+    if isinstance(when, _UnstorableTime):
+        raise CoderError(
+            500,
+            INTERNAL_ERROR_MESSAGE,
+            f'pq: time zone displacement out of range: "{when.pg_text}"',
+        )
     if resource_type not in resource_types:
         raise _enum_error("resource_type", resource_type)
     if action not in actions:
@@ -350,7 +405,6 @@ def build_log(
         raise CoderError(500, INTERNAL_ERROR_MESSAGE, "pq: unsupported Unicode escape sequence")
     if _any_leaf(additional_fields, _is_unstorable):
         raise CoderError(500, INTERNAL_ERROR_MESSAGE, "pq: value overflows numeric format")
-    when = fields.get("time")
     resource_id = fields.get("resource_id", NIL_UUID)
     if resource_id == NIL_UUID:
         resource_id = uuid.UUID(int=rng.getrandbits(128), version=4)
