@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from coder_audit_mock import _cli
-from coder_audit_mock.fidelity import diff_against_mock, record_scenario
+from coder_audit_mock.fidelity import ExactDifference, diff_against_mock, record_scenario
 
 LIVE_URL = os.environ.get("CODER_URL", "")
 LIVE_TOKEN = os.environ.get("CODER_TOKEN", "")
@@ -26,6 +26,15 @@ needs_live = pytest.mark.skipif(
 # The one difference diff --exact is known to show (differences.json:
 # order-of-many-unknown-search-keys): Go lists unknown search keys in map order.
 KNOWN_PURPOSES = {"grammar: many elements"}
+
+
+def tie_at_a_page_edge(difference: ExactDifference) -> bool:
+    """differences.json's tie-order-at-a-page-edge: which of several logs of equal time a short
+    page holds is Postgres's plan (a live server collects many equal times, e.g. year 0 from
+    check runs). Judged loosely here: a paged read whose differences are all in the logs' ids
+    and fields; the replayed corpus judges order strictly."""
+    paged = "limit=" in difference.request.target
+    return paged and all(m.where.startswith("body.audit_logs[") for m in difference.mismatches)
 
 
 def closed_port() -> int:
@@ -79,7 +88,11 @@ def test_diff_exact_of_an_unreachable_server_exits_3(capsys: pytest.CaptureFixtu
 def test_a_recorded_real_server_and_its_mock_answer_alike() -> None:
     report = diff_against_mock(LIVE_URL, LIVE_TOKEN)
     assert report.compared >= 500
-    unexpected = [d for d in report.differences if d.purpose not in KNOWN_PURPOSES]
+    unexpected = [
+        d
+        for d in report.differences
+        if d.purpose not in KNOWN_PURPOSES and not tie_at_a_page_edge(d)
+    ]
     assert not unexpected, report.render(LIVE_URL, "mock", secret=LIVE_TOKEN)
 
 

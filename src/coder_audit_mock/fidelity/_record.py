@@ -297,9 +297,11 @@ def _add_resources(
                      number=int(found.get("build_number") or 1),
                      reason=joined_reason or found.get("reason") or "initiator",
                      transition=found.get("transition") or "start")  # fmt: skip
-    elif kind in ("workspace_agent", "workspace_app") and rid in lookups:
+    elif kind in ("workspace_agent", "workspace_app") and "agent_id" in lookups.get(rid, {}):
         # A known agent or app (from the workspaces' builds): its real workspace, even a
-        # deleted one (a caller who may not read it sees it as not deleted, _viewer.py).
+        # deleted one (a caller who may not read it sees it as not deleted, _viewer.py). Only
+        # an agent's or app's entry counts: a log may name another resource's id (a workspace,
+        # a build) as its agent, as testgenerate lets any client write.
         found = lookups[rid]
         workspace_id = found["workspace_id"]
         workspace = lookups.get(workspace_id, {})
