@@ -583,3 +583,45 @@ def test_a_time_go_cannot_encode_breaks_the_page_as_in_coder(
     assert response.content.startswith(b"json: error calling MarshalJSON for type time.Time")
     # pages without that log still work
     assert body_of(client.get(AUDIT, params={"offset": 1}, headers=auth("owner")))["count"] == 3
+
+
+# -- Coder's root middleware: CSRF (recorded from v2.35.1 in tests/fidelity/corpus) ----------
+
+CSRF_REFUSAL = (
+    "Something is wrong with your CSRF token. Please refresh the page. "
+    "If this error persists, try clearing your cookies.\n"
+)
+
+
+def test_a_cookie_only_write_is_refused_before_authentication(shared_client: TestClient) -> None:
+    # Any cookie value, even an invalid token: the CSRF check runs first (400, not 401).
+    for token in (DEFAULT_TOKENS["owner"], "not-a-token"):
+        response = shared_client.post(
+            TESTGENERATE, json={}, headers={"Cookie": f"coder_session_token={token}"}
+        )
+        assert (response.status_code, response.text) == (400, CSRF_REFUSAL)
+        assert response.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+def test_csrf_lets_through_reads_and_writes_that_show_a_header(
+    make_client: Callable[..., TestClient],
+) -> None:
+    client = make_client(log_count=0)
+    cookie = {"Cookie": f"coder_session_token={DEFAULT_TOKENS['owner']}"}
+    assert client.get(AUDIT, headers=cookie).status_code == 200
+    both = {**cookie, **auth("owner")}  # the header equals the cookie
+    assert client.post(TESTGENERATE, json={}, headers=both).status_code == 204
+
+
+# -- JSON escapes of U+0008 and U+000C (Go 1.22+: \b, \f; seen with diff --exact) ------------
+
+
+def test_newest_writes_backspace_and_form_feed_short(
+    make_client: Callable[..., TestClient],
+) -> None:
+    client = make_client(log_count=0)
+    body = {"additional_fields": {"k\b": "a\fb"}}
+    assert client.post(TESTGENERATE, json=body, headers=auth("owner")).status_code == 204
+    assert (
+        b'"additional_fields":{"k\\b":"a\\fb"}' in client.get(AUDIT, headers=auth("owner")).content
+    )

@@ -712,3 +712,15 @@ def test_the_fixture_marker_selects_the_profile(coder_audit_client: TestClient) 
     response = coder_audit_client.get(AUDIT)
     assert response.content == b'{"audit_logs":[],"count":0}\n'  # no limit: an empty page
     assert coder_audit_client.get(AUDIT, params={"limit": "10"}).json()["count"] == 7
+
+
+def test_early_writes_backspace_and_form_feed_as_unicode_escapes() -> None:
+    # Coder 2023-01 was built with Go 1.19: encoding/json wrote \u0008 and \u000c then (Go 1.22
+    # made them \b and \f, which the newest profile answers; test_app.py).
+    from coder_audit_mock.mockserver import MockServer, MockSettings, create_app_for, load_scenario
+
+    server = MockServer(MockSettings(profile=EARLY, log_count=0))
+    load_scenario(server, {"logs": [{"additional_fields": {"k\b": "a\fb"}}]})
+    with TestClient(create_app_for(server)) as client:
+        content = get(client, limit="10").content  # 2023-01 has no default page size
+    assert b'"k\\u0008":"a\\u000cb"' in content

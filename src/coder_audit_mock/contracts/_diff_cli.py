@@ -109,8 +109,6 @@ def _open(spec: str, token: str | None) -> Iterator[Target]:
 
 
 def _run_exact(args: argparse.Namespace, token: str | None) -> int:
-    import sys
-
     from ..fidelity import RecordError, diff_against_mock
 
     if args.right.partition(":")[0] != MOCK or args.left.partition(":")[0] == MOCK:
@@ -122,9 +120,7 @@ def _run_exact(args: argparse.Namespace, token: str | None) -> int:
             f"--exact needs the left server's owner token: --token or ${TOKEN_VARIABLE}"
         )
     try:
-        report = diff_against_mock(
-            args.left, token, seed=args.seed, progress=lambda line: print(line, file=sys.stderr)
-        )
+        report = diff_against_mock(args.left, token, seed=args.seed)
     except RecordError as error:
         raise _UnusableServer(str(error)) from None
     print(report.render(args.left, "mock of its recording", secret=token), flush=True)

@@ -38,6 +38,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
+import email.utils
 import ipaddress
 import json
 import re
@@ -1028,8 +1029,6 @@ def _written_time_problems(
 
 def _date_header_us(response: httpx.Response | None) -> int | None:
     """The response's Date header in microseconds since 1970, or None when absent or bad."""
-    import email.utils
-
     value = None if response is None else response.headers.get("date")
     if not value:
         return None

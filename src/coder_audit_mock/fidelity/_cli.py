@@ -82,6 +82,7 @@ def _run_record(args: argparse.Namespace) -> int:
     from ..mockserver._scenario import ScenarioError
     from ._errors import RecordError
     from ._record import record_scenario
+    from ._record import stderr_progress as progress
 
     token = args.token or os.environ.get(TOKEN_VARIABLE, "").strip()
     if not token:
@@ -94,7 +95,7 @@ def _run_record(args: argparse.Namespace) -> int:
     try:
         scenario = record_scenario(
             args.url, token, callers=args.caller, page_size=args.page_size,
-            progress=None if args.quiet else _progress,
+            progress=None if args.quiet else progress,
         )  # fmt: skip
     except RecordError as error:
         raise _Unrecordable(str(error)) from None
@@ -106,14 +107,8 @@ def _run_record(args: argparse.Namespace) -> int:
         partial.unlink(missing_ok=True)
         raise CliError(f"cannot write {output}: {error}") from None
     if not args.quiet:
-        _progress(f"record: wrote {output} ({len(scenario['logs'])} logs)")
+        progress(f"record: wrote {output} ({len(scenario['logs'])} logs)")
     return 0
-
-
-def _progress(message: str) -> None:
-    import sys
-
-    print(message, file=sys.stderr, flush=True)
 
 
 RECORD = Subcommand(

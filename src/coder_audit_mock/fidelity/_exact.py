@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import shlex
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import httpx
 
@@ -29,6 +29,7 @@ from ._catalogue import CatalogueEntry, exchange_requests
 from ._corpus import scenario_client
 from ._errors import ExactMismatch
 from ._exchange import ExchangeRequest, Mismatch, compare, send, ties_in_id_order
+from ._record import Progress, record_scenario, stderr_progress
 
 __all__ = [
     "ExactDifference",
@@ -191,7 +192,7 @@ def diff_against_mock(
     url: str,
     token: str,
     *,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = stderr_progress,
     seed: int = 0,
 ) -> ExactReport:
     """Record the server at `url`, load the recording into a mock, and diff the two exactly.
@@ -205,7 +206,7 @@ def diff_against_mock(
         url: a Coder server's origin.
         token: an owner's session token (the catalogue's requests use it; refused and
             unauthenticated requests are sent as well).
-        progress: called with progress lines (None: quiet).
+        progress: called with progress lines (default: stderr; None: quiet).
         seed: decides the catalogue's sampled values.
 
     Raises:
@@ -215,8 +216,6 @@ def diff_against_mock(
         >>> diff_against_mock("http://127.0.0.1:7080", owner_token).same  # doctest: +SKIP
         True
     """
-    from ._record import record_scenario
-
     scenario = record_scenario(url, token, progress=progress)
     entries = [
         entry

@@ -56,7 +56,8 @@ _SECRET_LINK = re.compile(r"/deployment/oauth2-provider/apps/(.+)")
 Progress = Callable[[str], None]
 
 
-def _stderr(message: str) -> None:
+def stderr_progress(message: str) -> None:
+    """The default `Progress`: one line on stderr, flushed (shared by `record` and `diff --exact`)."""
     print(message, file=sys.stderr, flush=True)
 
 
@@ -484,7 +485,7 @@ def record_scenario(
     *,
     callers: Sequence[str] = (),
     page_size: int = DEFAULT_PAGE_SIZE,
-    progress: Progress | None = _stderr,
+    progress: Progress | None = stderr_progress,
     client: httpx.Client | None = None,
 ) -> dict[str, Any]:
     """Read a Coder server's audit log and the people behind it as a mock scenario.
