@@ -35,7 +35,8 @@ from schemathesis.engine import Status, StopReason, events, from_schema
 from schemathesis.engine.recorder import ScenarioRecorder
 
 from ..mockserver import DEFAULT_TOKENS
-from ..mockserver._profiles import DEFAULT_PROFILE, Profile
+from ._coder import DEFAULT_PROFILE, CoderRules
+from ._determinism import reproducible_generation
 from ._errors import ContractError, ContractViolation
 from ._schema import ContractDocument, coder_profile, load_schema, read_document
 from ._target import Target
@@ -358,18 +359,20 @@ def run_contract(
     )
     # The semantic checks go first: they reason about the data they read and write, and
     # Schemathesis's writes (logs dated year 0001 or 9999, say) are legal but make that harder.
-    semantic_results, semantic_failures = (
-        _run_semantic(
-            target,
-            seed,
-            chosen.semantic_examples if max_examples is None else max_examples,
-            coder,
+    with reproducible_generation():
+        semantic_results, semantic_failures = (
+            _run_semantic(
+                target,
+                seed,
+                chosen.semantic_examples if max_examples is None else max_examples,
+                coder,
+            )
+            if semantic
+            else ((), ())
         )
-        if semantic
-        else ((), ())
-    )
     run = _EngineRun(seed, _CurlRewriter(target))
-    run.consume(from_schema(bound).execute())
+    with reproducible_generation():
+        run.consume(from_schema(bound).execute())
     excused = ledger.counts()
     return ContractReport(
         target=target.description,
@@ -564,7 +567,7 @@ def _describe(response: schemathesis.Response | None) -> str:
 
 
 def _run_semantic(
-    target: Target, seed: int, max_examples: int, profile: Profile
+    target: Target, seed: int, max_examples: int, profile: CoderRules
 ) -> tuple[tuple[SemanticResult, ...], tuple[ContractFailure, ...]]:
     results: list[SemanticResult] = []
     failures: list[ContractFailure] = []

@@ -33,8 +33,9 @@ from urllib.parse import urlsplit
 import httpx
 import schemathesis
 
-from ..mockserver import MockServerError, openapi_document
-from ..mockserver._profiles import DEFAULT_PROFILE, Profile, get_profile
+from ..mockserver import openapi_document
+from ..mockserver._document import openapi_file_name
+from ._coder import DEFAULT_PROFILE, CoderRules, rules_for
 from ._errors import ContractError
 from ._target import Target
 from ._waivers import (
@@ -44,6 +45,7 @@ from ._waivers import (
     WaiverLedger,
     applicable_waivers,
     audit_operation,
+    query_of_url,
 )
 
 if TYPE_CHECKING:
@@ -189,22 +191,22 @@ STATEFUL_LINKS: Mapping[tuple[str, str, str], Mapping[str, Mapping[str, object]]
 }
 
 
-def coder_profile(name: str) -> Profile:
-    """The mockserver's `Profile` called `name`, or a `ContractError` naming the known ones.
+def coder_profile(name: str | CoderRules) -> CoderRules:
+    """The kit's rules for the Coder version `name`, or a `ContractError` naming the known ones.
 
     Example:
         >>> coder_profile("2023-01").count_cap is None
         True
     """
     try:
-        return get_profile(name)
-    except MockServerError as error:
-        raise ContractError(str(error)) from None
+        return rules_for(name)
+    except KeyError as error:
+        raise ContractError(error.args[0]) from None
 
 
 def _project_document(profile: str) -> tuple[dict[str, Any], str]:
     """The project's document in `profile`, and where it comes from."""
-    openapi_file = coder_profile(profile).openapi_file
+    openapi_file = openapi_file_name(coder_profile(profile).name)
     return openapi_document(profile), PROJECT_DOCUMENT.format(file=openapi_file)
 
 
@@ -377,7 +379,7 @@ def _excuse_waived_failures(
             request_body=case.body if isinstance(case.body, dict | list) else None,
             status_code=response.status_code,
             response_body=_json_or_none(response.content),
-            query=dict(case.query or {}),
+            query=query_of_url(str(response.request.url)),
         )
         for waiver in excusing:
             if waiver.excuses is not None and waiver.excuses(exchange):

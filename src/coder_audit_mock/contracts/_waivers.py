@@ -30,11 +30,12 @@ import functools
 import re
 import threading
 import types
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ..mockserver import CoderError, openapi_document
-from ..mockserver._profiles import NEWEST_PROFILE, Profile
+from ..mockserver import openapi_document
+from ._coder import NEWEST_RULES, CoderRules, rules_for
 
 __all__ = [
     "CODER_DOCUMENTS",
@@ -44,6 +45,7 @@ __all__ = [
     "Waiver",
     "WaiverLedger",
     "applicable_waivers",
+    "query_of_url",
 ]
 
 MAX_INT32 = 2**31 - 1  # reference §3.4: limit/offset are parsed as int32
@@ -101,7 +103,8 @@ class Exchange:
         request_body: the request's JSON body, parsed (None when absent or not JSON).
         status_code: the response's status.
         response_body: the response's JSON body, parsed (None when absent or not JSON).
-        query: the request's query parameters.
+        query: the request's query parameters as sent: each name with its values, in order
+            (a repeated parameter has several; `query_of_url` reads them from the URL).
 
     Example:
         >>> Exchange("GET /api/v2/audit", "ST101", "Server error", None, 500, None).status_code
@@ -114,7 +117,26 @@ class Exchange:
     request_body: Any
     status_code: int
     response_body: Any
-    query: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    query: Mapping[str, list[str]] = dataclasses.field(default_factory=dict)
+
+
+def query_of_url(url: str) -> dict[str, list[str]]:
+    """Each query parameter of `url` with its values in order, as the server reads them.
+
+    Judging the request that was sent (not the generator's Python values) is what makes a
+    waiver hold for repeated, empty and odd parameters: `limit=-5&limit=null` is `["-5",
+    "null"]`, whatever Python object produced it.
+
+    Example:
+        >>> query_of_url("http://h/api/v2/audit?limit=-5&limit=null&q=a+b&offset=")
+        {'limit': ['-5', 'null'], 'q': ['a b'], 'offset': ['']}
+    """
+    query: dict[str, list[str]] = {}
+    for name, value in urllib.parse.parse_qsl(
+        urllib.parse.urlsplit(url).query, keep_blank_values=True
+    ):
+        query.setdefault(name, []).append(value)
+    return query
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -133,8 +155,8 @@ class Waiver:
             the document had what it fixes (False: nothing to waive, the waiver is not listed).
         excuses: for a failure waiver, whether a failure is exactly this known behaviour.
         bind: for a waiver that depends on the Coder version checked for: the waiver for a
-            profile (`coder_audit_mock.mockserver._profiles`), or None when it does not apply
-            to that profile. Without it, the waiver is the same for every profile.
+            Coder version (the kit's `CoderRules`, contracts/_coder.py), or None when it does
+            not apply to that version. Without it, the waiver is the same for every profile.
 
     Example:
         >>> waiver = WAIVERS["limit-not-required"]
@@ -157,7 +179,7 @@ class Waiver:
     excuses: Callable[[Exchange], bool] | None = dataclasses.field(
         default=None, repr=False, compare=False
     )
-    bind: Callable[[Waiver, Profile], Waiver | None] | None = dataclasses.field(
+    bind: Callable[[Waiver, CoderRules], Waiver | None] | None = dataclasses.field(
         default=None, repr=False, compare=False
     )
 
@@ -213,18 +235,22 @@ class WaiverLedger:
             return {waiver_id: len(requests) for waiver_id, requests in self._requests.items()}
 
 
-def applicable_waivers(kind: DocumentKind, profile: Profile = NEWEST_PROFILE) -> tuple[Waiver, ...]:
+def applicable_waivers(
+    kind: DocumentKind, profile: str | CoderRules = NEWEST_RULES.name
+) -> tuple[Waiver, ...]:
     """The waivers that apply to a kind of document and a server in `profile`, in register order.
+
+    `profile` names the Coder version ("newest", "2023-01") or gives its `CoderRules`.
 
     Example:
         >>> [waiver.id for waiver in applicable_waivers(DocumentKind.PROJECT)]
         ['undeclared-query-parameters-ignored', 'testgenerate-insert-500', 'unknown-method-405-without-allow', 'csrf-refusal-before-auth']
-        >>> from coder_audit_mock.mockserver._profiles import EARLY_PROFILE
-        >>> [waiver.id for waiver in applicable_waivers(DocumentKind.PROJECT, EARLY_PROFILE)][-1]
+        >>> [waiver.id for waiver in applicable_waivers(DocumentKind.PROJECT, "2023-01")][-1]
         'negative-pagination-500'
     """
+    rules = rules_for(profile)
     bound = (
-        waiver if waiver.bind is None else waiver.bind(waiver, profile)
+        waiver if waiver.bind is None else waiver.bind(waiver, rules)
         for waiver in WAIVERS.values()
         if kind in waiver.applies_to
     )
@@ -318,7 +344,7 @@ def _pagination_int32(
     return changed
 
 
-def _bind_pagination_range(waiver: Waiver, profile: Profile) -> Waiver:
+def _bind_pagination_range(waiver: Waiver, profile: CoderRules) -> Waiver:
     """2023-01 parsed limit/offset as 64-bit integers and kept their low 32 bits (§3.4)."""
     if not _accepts(profile, {"limit": [str(MAX_INT32 + 1)]}):
         return waiver
@@ -372,7 +398,7 @@ def _search_query_pattern(profile: str) -> str | None:
     return None
 
 
-def _search_grammar(document: dict[str, Any], *, profile: str = NEWEST_PROFILE.name) -> bool:
+def _search_grammar(document: dict[str, Any], *, profile: str = NEWEST_RULES.name) -> bool:
     pattern = _search_query_pattern(profile)
     changed = False
     for parameter in _query_parameters(document, "q"):
@@ -563,7 +589,7 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
-def _insert_fails(body: Any, profile: Profile) -> bool:
+def _insert_fails(body: Any, profile: CoderRules) -> bool:
     """Whether Coder's insert of this testgenerate body fails in Postgres (reference §1.2, §5).
 
     The database enums are the profile's (§4.1, §4.2: 2023-01 had 5 actions and 9 types).
@@ -597,7 +623,7 @@ def _zone_beyond_15_hours(time: Any) -> bool:
     return zone is not None and int(zone[1]) > 15
 
 
-def _excuses_insert_500(exchange: Exchange, profile: Profile = NEWEST_PROFILE) -> bool:
+def _excuses_insert_500(exchange: Exchange, profile: CoderRules = NEWEST_RULES) -> bool:
     response = exchange.response_body
     return (
         exchange.failure_code == SERVER_ERROR_CODE
@@ -631,18 +657,18 @@ def _excuses_csrf_refusal(exchange: Exchange) -> bool:
     )
 
 
-def _bind_csrf_refusal(waiver: Waiver, profile: Profile) -> Waiver | None:
+def _bind_csrf_refusal(waiver: Waiver, profile: CoderRules) -> Waiver | None:
     # Coder checked CSRF on cookie-authenticated writes only from 2023 on (the profile says).
     return waiver if profile.csrf_check else None
 
 
-def _bind_search_grammar(waiver: Waiver, profile: Profile) -> Waiver:
+def _bind_search_grammar(waiver: Waiver, profile: CoderRules) -> Waiver:
     return dataclasses.replace(
         waiver, edit=functools.partial(_search_grammar, profile=profile.name)
     )
 
 
-def _bind_insert_500(waiver: Waiver, profile: Profile) -> Waiver:
+def _bind_insert_500(waiver: Waiver, profile: CoderRules) -> Waiver:
     return dataclasses.replace(
         waiver, excuses=functools.partial(_excuses_insert_500, profile=profile)
     )
@@ -655,33 +681,19 @@ def _user_organization_ids_null(document: dict[str, Any]) -> bool:
     return _replace_property(document, "codersdk.User", "organization_ids", _nullable(ids))
 
 
-def _renders_null_organization_ids(waiver: Waiver, profile: Profile) -> Waiver | None:
+def _renders_null_organization_ids(waiver: Waiver, profile: CoderRules) -> Waiver | None:
     """The waiver when the profile's own document says `organization_ids` is null (§4.5)."""
     user = openapi_document(profile.name)["components"]["schemas"]["User"]
     ids = user.get("properties", {}).get("organization_ids", {})
     return waiver if ids.get("type") == "null" else None
 
 
-def _accepts(profile: Profile, query: Mapping[str, list[str]]) -> bool:
-    """Whether the profile's pagination parser lets `query` through (no 400)."""
-    try:
-        profile.parse_pagination(query)
-    except CoderError:
-        return False
-    return True
+def _accepts(rules: CoderRules, query: Mapping[str, list[str]]) -> bool:
+    """Whether the version's pagination rules let `query` through (no 400, §3.4)."""
+    return rules.pagination_rejection(query) is None
 
 
-def _window_error(profile: Profile, query: Mapping[str, Any]) -> str | None:
-    """The `detail` of the 500 Postgres answers `query` with under `profile`, if any (§3.4)."""
-    values = {name: [str(value)] for name, value in query.items() if name in ("limit", "offset")}
-    try:
-        profile.sql_window(profile.parse_pagination(values))
-    except CoderError as error:
-        return error.detail if error.status_code == 500 else None
-    return None
-
-
-def _excuses_negative_pagination(exchange: Exchange, profile: Profile = NEWEST_PROFILE) -> bool:
+def _excuses_negative_pagination(exchange: Exchange, profile: CoderRules = NEWEST_RULES) -> bool:
     response = exchange.response_body
     return (
         exchange.failure_code in (SERVER_ERROR_CODE, UNDOCUMENTED_STATUS_CODE)
@@ -691,14 +703,14 @@ def _excuses_negative_pagination(exchange: Exchange, profile: Profile = NEWEST_P
         and isinstance(response, dict)
         and response.get("message") == INTERNAL_ERROR_MESSAGE
         and response.get("detail") in _NEGATIVE_DETAILS
-        and response.get("detail") == _window_error(profile, exchange.query)
+        and response.get("detail") == profile.window_error(exchange.query)
     )
 
 
 _NEGATIVE_DETAILS = frozenset({"pq: LIMIT must not be negative", "pq: OFFSET must not be negative"})
 
 
-def _bind_negative_pagination(waiver: Waiver, profile: Profile) -> Waiver | None:
+def _bind_negative_pagination(waiver: Waiver, profile: CoderRules) -> Waiver | None:
     if _accepts(profile, {"limit": ["-1"]}) or _accepts(profile, {"offset": ["-1"]}):
         excuses = functools.partial(_excuses_negative_pagination, profile=profile)
         return dataclasses.replace(waiver, excuses=excuses)

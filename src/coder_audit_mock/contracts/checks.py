@@ -53,18 +53,24 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from ..mockserver import AUDIT_ACTIONS, DEFAULT_TOKENS, RESOURCE_TYPES, CoderError, Page
-from ..mockserver._auth import TokenCarrier
-from ..mockserver._profiles import AT_INSERT, NEWEST_PROFILE, Profile, describe_value
-from ..mockserver._testgenerate import NEWEST_BODY_FIELDS
+from ..mockserver import DEFAULT_TOKENS
+from ._coder import (
+    NEWEST_AUDIT_ACTIONS,
+    NEWEST_RESOURCE_TYPES,
+    NEWEST_RULES,
+    NEWEST_TESTGENERATE_FIELDS,
+    NIL,
+    CoderRules,
+    TokenCarrier,
+    rules_for,
+)
 from ._errors import ContractViolation
 from ._target import Target
 from .strategies import (
     INVALID_PAGINATION_MESSAGE,
     INVALID_SEARCH_MESSAGE,
-    NIL,
-    SEARCH_KEYS,
     Corpus,
+    InvalidInput,
     LogFacts,
     SearchQuery,
     invalid_pagination,
@@ -438,11 +444,11 @@ _LOG = _object(
         "time": _TIME,
         "ip": _STRING,
         "user_agent": _STRING,
-        "resource_type": _kind(lambda v: v in RESOURCE_TYPES, "a resource type (§4.2)"),
+        "resource_type": _kind(lambda v: v in NEWEST_RESOURCE_TYPES, "a resource type (§4.2)"),
         "resource_id": _UUID_TEXT,
         "resource_target": _STRING,
         "resource_icon": _STRING,
-        "action": _kind(lambda v: v in AUDIT_ACTIONS, "an audit action (§4.1)"),
+        "action": _kind(lambda v: v in NEWEST_AUDIT_ACTIONS, "an audit action (§4.1)"),
         "diff": _kind(
             lambda v: (
                 isinstance(v, dict)
@@ -492,7 +498,7 @@ class _Context:
     corpus: Corpus
     roles: frozenset[str]
     options: Mapping[str, float]
-    profile: Profile = NEWEST_PROFILE  # the Coder version the target should answer as
+    rules: CoderRules = NEWEST_RULES  # the Coder version the target should answer as
 
 
 _Example = Callable[[_Probe, _Context, st.DataObject], None]
@@ -557,7 +563,7 @@ def _count_consistent(probe: _Probe, context: _Context, data: st.DataObject) -> 
     NEWEST: count = min(matching, 2001) on every page, count_cap = 2000. 2023-01: the matching
     logs on a page that holds some, 0 on an empty one, and no count_cap.
     """
-    profile = context.profile
+    rules = context.rules
     query: SearchQuery = data.draw(search_queries(context.corpus, max_terms=1), label="query")
     windows = data.draw(
         st.lists(
@@ -572,15 +578,15 @@ def _count_consistent(probe: _Probe, context: _Context, data: st.DataObject) -> 
     total = max(page.count for _, _, page in seen)
     if total == 0:  # 2023-01 counts 0 on empty pages (§3.2): a one-log page tells the total
         total = probe.page({"q": query.text, "limit": 1}).count
-    if any(page.count != profile.count_rule(total, len(page.logs)) for _, _, page in seen):
+    if any(page.count != rules.count(total, len(page.logs)) for _, _, page in seen):
         listing = ", ".join(f"limit={lim} offset={off} -> {page.count}" for lim, off, page in seen)
         probe.fail(
             "count depends on limit/offset",
-            f"q={query.text!r}: {listing}; expected: {describe_value(profile.count_rule)}",
+            f"q={query.text!r}: {listing}; expected: {rules.count_text}",
             seen[-1][2].response,
         )
     first = seen[0][2]
-    cap = profile.count_cap
+    cap = rules.count_cap
     if first.count_cap != cap:
         probe.fail(
             f"count_cap is not {cap}" if cap is not None else "count_cap is present",
@@ -643,13 +649,13 @@ def _order_problem(walked: Sequence[LogFacts], whole: Sequence[LogFacts]) -> str
 def _pages_concatenate(probe: _Probe, context: _Context, data: st.DataObject) -> None:
     """Reference §3.1, §3.2, §1.1 step 9: limit/offset paging, the profile's default limit
     (NEWEST 100, 2023-01 none: an empty page), [] past the end."""
-    profile = context.profile
-    default_limit, _ = profile.sql_window(Page())
+    rules = context.rules
+    default_limit = rules.default_limit
     query: SearchQuery = data.draw(search_queries(context.corpus, max_terms=1), label="query")
     whole = probe.page({"q": query.text})
     # 2023-01's count is 0 on an empty page (§3.2): a one-log page tells the total.
     total = whole.count if whole.logs else probe.page({"q": query.text, "limit": 1}).count
-    exact = profile.count_cap is None or total <= profile.count_cap
+    exact = rules.count_cap is None or total <= rules.count_cap
     expected = min(default_limit, total) if exact else default_limit
     if len(whole.logs) != expected:
         probe.fail(
@@ -737,11 +743,13 @@ def _times(probe: _Probe, page: _Page) -> list[int]:
 def _invalid_input_rejected(probe: _Probe, context: _Context, data: st.DataObject) -> None:
     """Reference §1.1 steps 3-4, §2.1, §3.4: 400, Coder's message, one validation per problem.
 
-    The profile's own parsers are the oracle: input it accepts (2023-01 ignores unknown keys,
-    §2.2; it passes a negative limit on to Postgres, §3.4) is not checked here.
+    The kit's own rules are the oracle: the strategies know which fields NEWEST names, and the
+    version's `CoderRules` say what it accepts instead (2023-01 ignores a bad `q`, §2.2; it
+    takes the first of repeated values and passes a negative limit on to Postgres, §3.4).
+    Input the version accepts is not checked here.
     """
     case = data.draw(st.one_of(invalid_search_queries(), invalid_pagination()), label="input")
-    rejection = _rejection(context.profile, case.params)
+    rejection = _rejection(context.rules, case)
     if rejection is None:
         return
     message, expected_fields = rejection
@@ -770,22 +778,20 @@ def _invalid_input_rejected(probe: _Probe, context: _Context, data: st.DataObjec
         probe.fail("A validation has an empty detail", where, response)
 
 
-def _rejection(
-    profile: Profile, params: Mapping[str, str | tuple[str, ...]]
-) -> tuple[str, tuple[str, ...]] | None:
-    """(message, sorted validation fields) of the 400 `profile` answers `params` with, or None.
+def _rejection(rules: CoderRules, case: InvalidInput) -> tuple[str, tuple[str, ...]] | None:
+    """(message, sorted validation fields) of the 400 `rules` expect for `case`, or None.
 
-    Pagination is validated before the search query (§1.1 steps 3-4, §1.3); no organization
-    name resolves (the invalid-input strategies use none that exists).
+    Pagination is validated before the search query, and alone (§1.1 steps 3-4, §1.3).
     """
-    query = {
-        name: [value] if isinstance(value, str) else list(value) for name, value in params.items()
+    params = {
+        name: [value] if isinstance(value, str) else list(value)
+        for name, value in case.params.items()
     }
-    try:
-        profile.parse_pagination(query)
-        profile.parse_search(query.get("q", [""])[0], resolve_organization=lambda name: None)
-    except CoderError as error:
-        return error.message, tuple(sorted(v.field for v in error.validations))
+    fields = rules.pagination_rejection(params)
+    if fields is not None:
+        return INVALID_PAGINATION_MESSAGE, fields
+    if case.message == INVALID_SEARCH_MESSAGE and rules.rejects_bad_search:
+        return case.message, case.fields
     return None
 
 
@@ -823,8 +829,8 @@ def _auth_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> Non
     The profile gives the carriers (NEWEST five, 2023-01 four) and whether a 401 carries a
     `WWW-Authenticate` challenge.
     """
-    profile = context.profile
-    carrier = data.draw(st.sampled_from(profile.token_carriers), label="carrier")
+    rules = context.rules
+    carrier = data.draw(st.sampled_from(rules.token_carriers), label="carrier")
     headers, params = _carried(probe.target.tokens["owner"], carrier)
     response = probe.send("GET", role=None, headers=headers, params=params)
     if response.status_code != 200:
@@ -834,12 +840,12 @@ def _auth_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> Non
     for method, path in (("GET", AUDIT_PATH), ("POST", TESTGENERATE_PATH)):
         response = probe.send(method, path, role=None, body={} if method == "POST" else None)
         _expect_error(probe, response, 401, SIGNED_OUT_MESSAGE, f"{method} {path} without a token")
-        if ("www-authenticate" in response.headers) != profile.www_authenticate:
+        if ("www-authenticate" in response.headers) != rules.www_authenticate:
             probe.fail(
                 f"{method} {path} without a token: the 401 "
-                + ("lacks" if profile.www_authenticate else "has")
+                + ("lacks" if rules.www_authenticate else "has")
                 + " a WWW-Authenticate header",
-                f"Coder {profile.name} (§6.2).",
+                f"Coder {rules.name} (§6.2).",
                 response,
             )
     bogus = data.draw(_BOGUS_TOKENS, label="unknown token")
@@ -854,12 +860,12 @@ def _auth_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> Non
         )
 
 
-def _role_answers(profile: Profile) -> dict[str, tuple[int, int]]:
-    """role -> (GET status, testgenerate status) under `profile` (§1.2, §1.4, §6.2, §6.3)."""
+def _role_answers(rules: CoderRules) -> dict[str, tuple[int, int]]:
+    """role -> (GET status, testgenerate status) under `rules` (§1.2, §1.4, §6.2, §6.3)."""
     # A reader who may not create logs: NEWEST refuses at insert with a 500 (§1.2 step 3),
     # 2023-01 before reading the body with a 403 (§1.4).
-    refused_write = 500 if profile.create_check == AT_INSERT else 403
-    org_reader = (200, refused_write) if profile.org_scoped_reads else (403, 403)
+    refused_write = rules.write_refusal_status
+    org_reader = (200, refused_write) if rules.org_scoped_reads else (403, 403)
     return {
         "member": (403, 403),
         "auditor": (200, refused_write),
@@ -870,7 +876,7 @@ def _role_answers(profile: Profile) -> dict[str, tuple[int, int]]:
     }
 
 
-_ROLES = tuple(_role_answers(NEWEST_PROFILE))
+_ROLES = tuple(_role_answers(NEWEST_RULES))
 _STATUS_MESSAGES = {403: FORBIDDEN_MESSAGE, 500: INTERNAL_ERROR_MESSAGE, 401: SIGNED_OUT_MESSAGE}
 # GET parameters for a role's read, with the message of the 400 a reader gets for them.
 _ROLE_READS: tuple[tuple[dict[str, str], str], ...] = (
@@ -887,11 +893,9 @@ def _roles_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> No
     organization readers must see only their organizations), then each role makes one drawn
     request: a testgenerate, or a read with good or bad parameters.
     """
-    answers = _role_answers(context.profile)
+    answers = _role_answers(context.rules)
     # 2023-01 ignores a bad `q` (§2.2): only NEWEST answers it with a 400.
-    reads = [
-        read for read in _ROLE_READS if context.profile.rejects_bad_search or "q" not in read[0]
-    ]
+    reads = [read for read in _ROLE_READS if context.rules.rejects_bad_search or "q" not in read[0]]
     for role in sorted(context.roles & set(answers)):
         read_status, write_status = answers[role]
         if read_status == 200:
@@ -899,28 +903,28 @@ def _roles_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> No
         if data.draw(st.booleans(), label=f"{role} writes"):
             response = probe.send("POST", TESTGENERATE_PATH, role=role, body={})
             _expect_refusal(
-                probe, role, response, write_status, f"testgenerate as {role!r}", context.profile
+                probe, role, response, write_status, f"testgenerate as {role!r}", context.rules
             )
             continue
         params, bad_request_message = data.draw(st.sampled_from(reads), label="params")
         what = f"GET /api/v2/audit as {role!r} with {params!r}"
         response = probe.send("GET", role=role, params=params)
         if read_status != 200:
-            _expect_refusal(probe, role, response, read_status, what, context.profile)
+            _expect_refusal(probe, role, response, read_status, what, context.rules)
         elif params:  # permissions come first: a reader gets the 400, a member the 403
             _expect_error(probe, response, 400, bad_request_message, what)
 
 
 def _expect_refusal(
-    probe: _Probe, role: str, response: httpx.Response, status: int, what: str, profile: Profile
+    probe: _Probe, role: str, response: httpx.Response, status: int, what: str, rules: CoderRules
 ) -> None:
     message = INACTIVE_USER_MESSAGE_PREFIX if role == "suspended" else _STATUS_MESSAGES[status]
     _expect_error(probe, response, status, message, what)
     detail = response.json().get("detail", "")  # omitted when empty (§1.5)
-    if status == 403 and detail != profile.forbidden_detail:
+    if status == 403 and detail != rules.forbidden_detail:
         probe.fail(
             f"{what}: the 403 lacks Coder's detail",
-            f"detail {detail!r}, expected {profile.forbidden_detail!r} (§1.1, §1.3).",
+            f"detail {detail!r}, expected {rules.forbidden_detail!r} (§1.1, §1.3).",
             response,
         )
 
@@ -1175,8 +1179,8 @@ class SemanticCheck:
     harvest: bool = True
     options: Mapping[str, float] = dataclasses.field(default_factory=dict)
     wants: tuple[str, ...] = ()
-    unsupported: Callable[[Profile], str | None] = dataclasses.field(
-        default=lambda profile: None, repr=False, compare=False
+    unsupported: Callable[[CoderRules], str | None] = dataclasses.field(
+        default=lambda rules: None, repr=False, compare=False
     )
 
     def configured(self, **options: float) -> SemanticCheck:
@@ -1201,7 +1205,7 @@ class SemanticCheck:
         *,
         seed: int = 0,
         max_examples: int = DEFAULT_MAX_EXAMPLES,
-        profile: Profile = NEWEST_PROFILE,
+        profile: str | CoderRules = "newest",
     ) -> CheckOutcome:
         """Explore the property on `target`; never raises for what the server does.
 
@@ -1209,8 +1213,8 @@ class SemanticCheck:
             target: the server (see `open_target`).
             seed: Hypothesis's seed: the same seed sends the same requests.
             max_examples: how many examples to try (each sends a few requests).
-            profile: the Coder version the target should answer as (`get_profile(name)` of
-                `coder_audit_mock.mockserver._profiles`); its rules replace NEWEST's.
+            profile: the Coder version the target should answer as: "newest", "2023-01" or
+                its `CoderRules` (the kit's own statement of that version's contract).
 
         Example:
             >>> from coder_audit_mock.contracts._target import open_target
@@ -1218,9 +1222,10 @@ class SemanticCheck:
             ...     SEMANTIC_CHECKS["auth_enforced"].run(target, max_examples=2).status
             'passed'
         """
+        rules = rules_for(profile)
         missing = self._missing(target)
         if missing is None:
-            missing = self.unsupported(profile)
+            missing = self.unsupported(rules)
         if missing is not None:
             return CheckOutcome("skipped", reason=missing)
         probe = _Probe(target, self.name)
@@ -1234,7 +1239,7 @@ class SemanticCheck:
                 reason="needs at least one audit log the owner can read; the target has none "
                 "(POST /api/v2/audit/testgenerate writes some)",
             )
-        context = _Context(corpus, frozenset(target.tokens), self.options, profile)
+        context = _Context(corpus, frozenset(target.tokens), self.options, rules)
         outcome = self._explore(probe, context, seed, max_examples)
         unchecked = [role for role in self.wants if role not in target.tokens]
         if outcome.status == "passed" and unchecked:
@@ -1296,40 +1301,34 @@ def _failure(check: str, error: BaseException, examples: int, during: str) -> Ch
     return CheckOutcome("failed", reason=reason, examples_run=examples)
 
 
-def _newest_search_only(profile: Profile) -> str | None:
+def _newest_search_only(rules: CoderRules) -> str | None:
     """Why filters_hold cannot apply: the strategies draw NEWEST's `q` grammar (§2.1)."""
-    if (
-        set(profile.search_keys) >= set(SEARCH_KEYS)
-        and profile.filter_resource_types >= set(RESOURCE_TYPES)
-        and profile.filter_actions >= set(AUDIT_ACTIONS)
-        and profile.username_me
-    ):
+    if rules.newest_search:
         return None
     return (
-        f"profile {profile.name}: its search (keys {', '.join(profile.search_keys)}; filters "
-        f"on {len(profile.filter_resource_types)} resource types and "
-        f"{len(profile.filter_actions)} actions; no username:me) is not what the search "
-        "strategies draw (NEWEST §2.1); tests/server/test_profile_2023.py pins it (§2.2)"
+        f"profile {rules.name}: its search (keys {', '.join(rules.search_keys)}; no "
+        "username:me) is not what the search strategies draw (NEWEST §2.1); "
+        "tests/server/test_profile_2023.py pins it (§2.2)"
     )
 
 
-def _newest_testgenerate_only(profile: Profile) -> str | None:
+def _newest_testgenerate_only(rules: CoderRules) -> str | None:
     """Why read-your-writes cannot apply: NEWEST bodies, located with `username:me` (§5)."""
-    if set(profile.testgenerate_fields) >= set(NEWEST_BODY_FIELDS) and profile.username_me:
+    if set(rules.testgenerate_fields) >= set(NEWEST_TESTGENERATE_FIELDS) and rules.newest_search:
         return None
     return (
-        f"profile {profile.name}: testgenerate reads only {', '.join(profile.testgenerate_fields)}"
+        f"profile {rules.name}: testgenerate reads only {', '.join(rules.testgenerate_fields)}"
         " and `username:me` is no filter, while the check writes NEWEST bodies and finds them "
         "with username:me (§5); tests/server/test_profile_2023.py pins 2023-01's writes (§1.4)"
     )
 
 
-def _newest_shapes_only(profile: Profile) -> str | None:
+def _newest_shapes_only(rules: CoderRules) -> str | None:
     """Why response_shape cannot apply: its shapes are NEWEST's (§4.5)."""
-    if profile.render_log is NEWEST_PROFILE.render_log and profile.count_cap is not None:
+    if rules.newest_shapes:
         return None
     return (
-        f"profile {profile.name}: the check's shapes are NEWEST's (§4.5); Schemathesis's "
+        f"profile {rules.name}: the check's shapes are NEWEST's (§4.5); Schemathesis's "
         "response_schema_conformance checks this profile's shapes against its own document"
     )
 

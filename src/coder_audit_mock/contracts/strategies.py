@@ -33,7 +33,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..mockserver import AUDIT_ACTIONS, BUILD_REASONS, NIL_UUID, RESOURCE_TYPES
+from ._coder import NEWEST_AUDIT_ACTIONS as AUDIT_ACTIONS
+from ._coder import NEWEST_BUILD_REASONS as BUILD_REASONS
+from ._coder import NEWEST_RESOURCE_TYPES as RESOURCE_TYPES
+from ._coder import NEWEST_SEARCH_KEYS, NIL
 
 __all__ = [
     "SEARCH_KEYS",
@@ -49,22 +52,9 @@ __all__ = [
 ]
 
 # Reference §2.1 step 5: the keys `q` understands, in the order Coder reads them.
-SEARCH_KEYS: tuple[str, ...] = (
-    "request_id",
-    "resource_id",
-    "resource_target",
-    "username",
-    "email",
-    "date_from",
-    "date_to",
-    "organization",
-    "resource_type",
-    "action",
-    "build_reason",
-)
+SEARCH_KEYS: tuple[str, ...] = NEWEST_SEARCH_KEYS  # reference §2.1
 INVALID_SEARCH_MESSAGE = "Invalid audit search query."  # reference §1.1 step 4
 INVALID_PAGINATION_MESSAGE = "Query parameters have invalid values."  # reference §1.1 step 3
-NIL = str(NIL_UUID)
 
 _US_PER_SECOND = 1_000_000
 _US_PER_DAY = 86_400 * _US_PER_SECOND

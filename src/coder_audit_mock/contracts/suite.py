@@ -35,8 +35,7 @@ from typing import Any
 
 import pytest
 
-from ..mockserver import MockServerError
-from ..mockserver._profiles import DEFAULT_PROFILE, Profile, get_profile
+from ._coder import DEFAULT_PROFILE, CoderRules, rules_for
 from ._errors import ContractError
 from ._report import render_failure
 from ._runner import DEPTHS, ContractFailure, ContractReport, Depth, run_contract
@@ -67,11 +66,11 @@ def _depth() -> Depth:
     return DEPTHS[name]
 
 
-def _profile() -> Profile:
+def _profile() -> CoderRules:
     try:
-        return get_profile(os.environ.get(PROFILE_VARIABLE) or DEFAULT_PROFILE)
-    except MockServerError as error:
-        raise pytest.UsageError(f"${PROFILE_VARIABLE}: {error}") from None
+        return rules_for(os.environ.get(PROFILE_VARIABLE) or DEFAULT_PROFILE)
+    except KeyError as error:
+        raise pytest.UsageError(f"${PROFILE_VARIABLE}: {error.args[0]}") from None
 
 
 def _operation_labels(document: ContractDocument) -> list[str]:

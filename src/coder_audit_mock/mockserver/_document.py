@@ -49,3 +49,18 @@ def openapi_document(profile: str = "newest") -> dict[str, Any]:
 
     document: dict[str, Any] = json.loads(_document_text(get_profile(profile).openapi_file))
     return document
+
+
+def openapi_file_name(profile: str = "newest") -> str:
+    """The package-data file that holds a profile's document (for reports).
+
+    Raises:
+        MockServerError: an unknown profile.
+
+    Example:
+        >>> openapi_file_name("2023-01")
+        'openapi-2023-01.json'
+    """
+    from ._profiles import get_profile
+
+    return get_profile(profile).openapi_file
