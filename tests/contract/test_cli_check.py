@@ -97,7 +97,7 @@ def test_check_takes_url_and_token_from_the_environment(
     unknown_token = "0123456789-abcdefghijklmnopqrstuv"
     monkeypatch.setenv("CODER_SESSION_TOKEN", unknown_token)
     assert main(["check", *FEW]) == 3
-    assert "refused the owner's token" in capsys.readouterr().err
+    assert "refused the token" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(not NEWEST.exists(), reason=f"reference data absent: {NEWEST}")

@@ -20,26 +20,24 @@ in-process just as well, so both targets run the same code.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import re
 import shlex
 import time
 import types
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
 from schemathesis.engine import Status, StopReason, events, from_schema
 from schemathesis.engine.recorder import ScenarioRecorder
 
 from ..mockserver import DEFAULT_TOKENS
+from ._access import UnusableTarget, guard_mock_data, identify_access
 from ._coder import DEFAULT_PROFILE, CoderRules
 from ._determinism import reproducible_generation
 from ._errors import ContractError, ContractViolation
 from ._schema import ContractDocument, coder_profile, load_schema, read_document
-from ._target import Target
+from ._target import RequestStream, Target
 from ._waivers import DocumentKind, Waiver, WaiverLedger
 from .checks import SEMANTIC_CHECKS, CheckOutcome
 
@@ -69,17 +67,6 @@ MAX_BODY_CHARS = 2000
 # Schemathesis marks each request with a random id; it is no part of what the server receives
 # as far as reproducibility goes.
 _VOLATILE_HEADERS = frozenset({"x-schemathesis-testcaseid"})
-
-
-class UnusableTarget(ContractError):
-    """The target cannot be checked: unreachable, not a Coder server, or the token is refused.
-
-    Example:
-        >>> raise UnusableTarget("cannot reach http://127.0.0.1:9: connection refused")
-        Traceback (most recent call last):
-        ...
-        coder_audit_mock.contracts._runner.UnusableTarget: cannot reach http://127.0.0.1:9: connection refused
-    """
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -165,6 +152,7 @@ class CheckTally:
     operation: str
     passed: int
     failed: int
+    seconds: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -180,6 +168,7 @@ class SemanticResult:
     status: str
     reason: str
     examples_run: int
+    seconds: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -212,10 +201,15 @@ class ContractReport:
         waivers: the waivers applied.
         links: the links the kit added to the document for the stateful phase.
         phases: (phase, what happened) for examples, coverage, fuzzing and stateful.
-        requests_sent: requests Schemathesis sent.
+        requests_sent: every request the run sent: the semantic checks' and Schemathesis's.
         request_digest: SHA-256 of those requests in order (method, URL, headers, body): the
-            same seed against the same server gives the same digest.
+            same seed, depth, profile and schema against the same server give the same digest,
+            whatever the install, the entry point or the working directory.
         elapsed_seconds: wall time of the run.
+        access: whose token the run used and whether it wrote (`Access.describe`).
+        data: what happened to the target's data (a mock's is put back after the run).
+        semantic_requests: how many of `requests_sent` the semantic checks sent (first).
+        read_only: the run wrote nothing (checks that need writes were left out).
 
     Example:
         >>> from coder_audit_mock.contracts import open_target
@@ -240,6 +234,10 @@ class ContractReport:
     requests_sent: int
     request_digest: str
     elapsed_seconds: float
+    access: str = ""
+    data: str = ""
+    semantic_requests: int = 0
+    read_only: bool = False
 
     @property
     def passed(self) -> bool:
@@ -248,50 +246,19 @@ class ContractReport:
 
 
 def probe_target(target: Target) -> None:
-    """Raise `UnusableTarget` unless `GET /api/v2/audit` with the owner's token reaches Coder.
+    """Raise `UnusableTarget` unless the target's token reads `GET /api/v2/audit` on Coder.
 
     A server error (5xx) is no reason: that server is broken, and the run says how. What is
-    refused: no connection, a 401/403 for the owner's token (every check would pass on 401s,
-    schemathesis-notes.md §3), or an answer that is not Coder's JSON (a wrong URL).
+    refused: no connection, a 401 (every check would pass on 401s, schemathesis-notes.md §3),
+    a 403 (the token's role may not read: the message names it), or an answer that is not
+    Coder's JSON (a wrong URL). `run_contract` does this first (`identify_access`).
 
     Example:
         >>> from coder_audit_mock.contracts import open_target
         >>> with open_target() as target:
         ...     probe_target(target)  # the in-process mock is usable: no error
     """
-    where = target.description
-    headers = target.auth("owner") if "owner" in target.tokens else {}
-    try:
-        response = target.client.get(AUDIT_PATH, params={"limit": "1"}, headers=headers)
-    except httpx.HTTPError as error:
-        raise UnusableTarget(f"cannot reach {where}: {type(error).__name__}: {error}") from None
-    if response.status_code >= 500:
-        return
-    if response.status_code in (401, 403):
-        raise UnusableTarget(
-            f"{where} refused the owner's token: GET {AUDIT_PATH} answered "
-            f"{response.status_code} {_message(response)}; give an owner's session token with "
-            "--token or CODER_SESSION_TOKEN"
-        )
-    if response.status_code != 200 or not isinstance(_json(response), dict):
-        content_type = response.headers.get("content-type", "no content type")
-        raise UnusableTarget(
-            f"{where} does not look like a Coder server: GET {AUDIT_PATH} answered "
-            f"{response.status_code} ({content_type}); give the server's origin, e.g. "
-            "https://coder.example.com"
-        )
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _message(response: httpx.Response) -> str:
-    body = _json(response)
-    return repr(body.get("message")) if isinstance(body, dict) else "(no JSON body)"
+    identify_access(target)
 
 
 def run_contract(
@@ -303,11 +270,15 @@ def run_contract(
     depth: str = "quick",
     profile: str = DEFAULT_PROFILE,
     semantic: bool = True,
+    allow_writes: bool | None = None,
+    admin_token: str | None = None,
 ) -> ContractReport:
     """Check `target` against the contract: the semantic checks, then Schemathesis.
 
     Args:
-        target: the server (see `open_target`); it needs the owner's token.
+        target: the server (see `open_target`) with a token that may read audit logs: an
+            owner's runs every check, an auditor's (or an organization reader's) the read-only
+            ones. This project's mock by URL needs none (its tokens are read from it).
         schema: the API document: None for the project's own in `profile`
             (`openapi_document(profile)`), a JSON file path or URL (e.g.
             Coder's own Swagger 2.0, with the waivers of `WAIVERS` applied), or a document read
@@ -315,14 +286,20 @@ def run_contract(
         seed: the same seed sends the same requests; every failure names it.
         max_examples: overrides the depth's examples per operation (and per semantic check).
         depth: "quick" or "thorough" (`DEPTHS`).
-        profile: the Coder version the target should answer as: "newest" or "2023-01"
-            (`coder_audit_mock.mockserver._profiles.PROFILES`, docs/profiles.md).
+        profile: the Coder version the target should answer as: "newest" or "2023-01" (the
+            kit's rules of it: `coder_audit_mock.contracts._coder.RULES`, docs/profiles.md).
         semantic: also run `SEMANTIC_CHECKS`.
+        allow_writes: None (default): the run writes test audit logs only in-process and into
+            this project's mock by URL (whose data it puts back afterwards); any other server
+            is checked read-only. True: also write into other servers (an owner's token is
+            needed). False: read-only everywhere.
+        admin_token: this mock's admin token (`serve --admin-token`), to read its tokens and
+            put its data back.
 
     Raises:
-        UnusableTarget: the target cannot be reached or refuses the owner's token.
-        ContractError: a bad argument (unknown depth or profile, unreadable schema, no owner
-            token).
+        UnusableTarget: the target cannot be reached, refuses the token, or the token may not
+            read audit logs (the message names its role).
+        ContractError: a bad argument (unknown depth or profile, unreadable schema, no token).
 
     Example:
         >>> from coder_audit_mock.contracts import open_target
@@ -334,15 +311,10 @@ def run_contract(
     if depth not in DEPTHS:
         raise ContractError(f"unknown depth {depth!r}: expected one of {', '.join(DEPTHS)}")
     coder = coder_profile(profile)
-    if "owner" not in target.tokens:
-        raise ContractError(
-            "checking needs the owner's session token (testgenerate is owner-only, reference "
-            "§5): give it with --token or CODER_SESSION_TOKEN"
-        )
     chosen = DEPTHS[depth]
     examples = chosen.max_examples if max_examples is None else max_examples
     started = time.monotonic()
-    probe_target(target)
+    target, access = identify_access(target, allow_writes=allow_writes, admin_token=admin_token)
     document = (
         schema
         if isinstance(schema, ContractDocument)
@@ -357,9 +329,11 @@ def run_contract(
         continue_on_failure=chosen.continue_on_failure,
         ledger=ledger,
     )
-    # The semantic checks go first: they reason about the data they read and write, and
-    # Schemathesis's writes (logs dated year 0001 or 9999, say) are legal but make that harder.
-    with reproducible_generation():
+    run = _EngineRun(seed, _CurlRewriter(target), target.stream)
+    with guard_mock_data(target, access, admin_token) as restored, reproducible_generation():
+        # The semantic checks go first: they reason about the data they read and write, and
+        # Schemathesis's writes (logs dated year 0001 or 9999, say) are legal but make that
+        # harder.
         semantic_results, semantic_failures = (
             _run_semantic(
                 target,
@@ -370,8 +344,7 @@ def run_contract(
             if semantic
             else ((), ())
         )
-    run = _EngineRun(seed, _CurlRewriter(target))
-    with reproducible_generation():
+        semantic_requests = target.stream.count
         run.consume(from_schema(bound).execute())
     excused = ledger.counts()
     return ContractReport(
@@ -388,9 +361,13 @@ def run_contract(
         waivers=tuple(AppliedWaiver(w, excused.get(w.id, 0)) for w in document.waivers),
         links=document.links,
         phases=tuple(run.phases),
-        requests_sent=run.requests_sent,
-        request_digest=run.digest.hexdigest(),
+        requests_sent=target.stream.count,
+        request_digest=target.stream.hexdigest(),
         elapsed_seconds=round(time.monotonic() - started, 2),
+        access=access.describe(),
+        data=" ".join(restored),
+        semantic_requests=semantic_requests,
+        read_only=not target.may_write,
     )
 
 
@@ -405,7 +382,7 @@ class _CurlRewriter:
 
     def __init__(self, target: Target) -> None:
         self.in_process = target.in_process
-        token = target.tokens.get("owner", "")
+        token = target.token or ""
         self.secret = token if token and token not in DEFAULT_TOKENS.values() else ""
 
     def __call__(self, curl: str) -> str:
@@ -421,14 +398,13 @@ class _CurlRewriter:
 class _EngineRun:
     """Reads Schemathesis's event stream into failures, tallies, phases and a request digest."""
 
-    def __init__(self, seed: int, rewrite: _CurlRewriter) -> None:
+    def __init__(self, seed: int, rewrite: _CurlRewriter, stream: RequestStream) -> None:
         self.seed = seed
         self.rewrite = rewrite
         self.phases: list[tuple[str, str]] = []
-        self.requests_sent = 0
-        self.digest = hashlib.sha256()
+        self.stream = stream
         self._failures: dict[tuple[str, object], ContractFailure] = {}
-        self._tallies: dict[tuple[str, str], list[int]] = {}
+        self._tallies: dict[tuple[str, str], list[float]] = {}
         self._successes: dict[str, int] = {}
 
     def consume(self, stream: Iterable[events.EngineEvent]) -> None:
@@ -476,8 +452,8 @@ class _EngineRun:
 
     def tallies(self) -> tuple[CheckTally, ...]:
         return tuple(
-            CheckTally(check, operation, passed, failed)
-            for (operation, check), (passed, failed) in sorted(self._tallies.items())
+            CheckTally(check, operation, int(passed), int(failed), round(seconds, 3))
+            for (operation, check), (passed, failed, seconds) in sorted(self._tallies.items())
         )
 
     def _phase(self, event: events.PhaseFinished) -> None:
@@ -493,16 +469,13 @@ class _EngineRun:
 
     def _scenario(self, phase: str, recorder: ScenarioRecorder) -> None:
         for case_id, interaction in recorder.interactions.items():
-            self.requests_sent += 1
             request = interaction.request
-            headers = sorted(
-                (name.lower(), value)
+            headers = {
+                name: ", ".join(values)
                 for name, values in request.headers.items()
                 if name.lower() not in _VOLATILE_HEADERS
-                for value in values
-            )
-            self.digest.update(json.dumps([request.method, request.uri, headers]).encode())
-            self.digest.update(request.body or b"")
+            }
+            self.stream.record(request.method, request.uri, headers, request.body or b"")
             case = recorder.cases.get(case_id)
             if case is not None and interaction.response is not None:
                 label = case.value.operation.label
@@ -511,9 +484,14 @@ class _EngineRun:
         for case_id, checks in recorder.checks.items():
             node = recorder.cases.get(case_id)
             label = node.value.operation.label if node is not None else recorder.label
+            judged = recorder.interactions.get(case_id)
+            response = judged.response if judged is not None else None
+            # A check's time is that of the answers it judged (JUnit shows it per case).
+            seconds = float(getattr(response, "elapsed", 0.0) or 0.0)
             for check in checks:
-                tally = self._tallies.setdefault((label, check.name), [0, 0])
+                tally = self._tallies.setdefault((label, check.name), [0, 0, 0.0])
                 tally[check.status == Status.FAILURE] += 1
+                tally[2] += seconds
                 if check.failure_info is not None:
                     failure = check.failure_info.failure
                     response = recorder.find_response(case_id=failure.case_id or case_id)
@@ -573,7 +551,11 @@ def _run_semantic(
     failures: list[ContractFailure] = []
     for name, check in SEMANTIC_CHECKS.items():
         outcome = check.run(target, seed=seed, max_examples=max_examples, profile=profile)
-        results.append(SemanticResult(name, outcome.status, outcome.reason, outcome.examples_run))
+        results.append(
+            SemanticResult(
+                name, outcome.status, outcome.reason, outcome.examples_run, outcome.seconds
+            )
+        )
         if outcome.status == "failed":
             failures.append(_semantic_failure(name, outcome, seed))
     return tuple(results), tuple(failures)

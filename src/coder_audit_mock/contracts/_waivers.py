@@ -1003,9 +1003,9 @@ _REGISTER = (
         reason="this is what Coder 2023-01 itself answers (its parsePagination had no "
         "minimum); NEWEST answers 400 instead",
         applied_by="a not_a_server_error or status_code_conformance failure of GET "
-        ".../audit is excused only when the response is that 500 and the profile's own "
-        "parser and window give that very error for the request; only for a profile whose "
-        "parser accepts negatives",
+        ".../audit is excused only when the response is that 500 and the kit's rules of "
+        "that Coder version (contracts/_coder.py) give that very error for the query as "
+        "sent, repeated parameters included; only for a version that accepts negatives",
         applies_to=_EVERY_DOCUMENT - {DocumentKind.OTHER},
         excuses=_excuses_negative_pagination,
         bind=_bind_negative_pagination,

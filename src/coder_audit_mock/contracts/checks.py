@@ -64,6 +64,7 @@ from ._coder import (
     TokenCarrier,
     rules_for,
 )
+from ._determinism import reproducible_generation
 from ._errors import ContractViolation
 from ._target import Target
 from .strategies import (
@@ -111,7 +112,7 @@ TESTGENERATE_DIFF = {"foo": {"old": "bar", "new": "baz", "secret": False}}
 # so the log is deleted and unlinked.
 _LOOKED_UP_TYPES = frozenset({"user", "template", "workspace"})
 
-OutcomeStatus = Literal["passed", "failed", "skipped"]
+OutcomeStatus = Literal["passed", "partial", "failed", "skipped"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -119,10 +120,12 @@ class CheckOutcome:
     """What one run of a `SemanticCheck` found.
 
     Attributes:
-        status: "passed", "failed" or "skipped".
+        status: "passed"; "partial" (what ran passed, but part of the check could not run:
+            `reason` says which); "failed"; or "skipped" (none of it ran).
         violation: for "failed", the first violation found (its `request` is a curl command).
-        reason: why it failed or was skipped; for a pass, which wanted roles it could not check.
+        reason: why it failed or was skipped; for a partial pass, what was not checked.
         examples_run: how many Hypothesis examples were executed.
+        seconds: how long the check took (wall time).
 
     Example:
         >>> CheckOutcome("skipped", reason="needs a token for role 'member'").status
@@ -133,10 +136,19 @@ class CheckOutcome:
     violation: ContractViolation | None = None
     reason: str = ""
     examples_run: int = 0
+    seconds: float = 0.0
 
 
 class _NoResponse(Exception):
     """The request got no HTTP response (refused, reset, timed out)."""
+
+
+class _ReadOnly(Exception):
+    """A check tried to write during a read-only run (a bug in the check: never sent)."""
+
+
+CALLER = "caller"  # `role=` meaning: the token the run was given (`Target.caller`)
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 # -- talking to the target ----------------------------------------------------------------
@@ -169,22 +181,30 @@ class _Probe:
         method: str,
         path: str = AUDIT_PATH,
         *,
-        role: str | None = "owner",
+        role: str | None = CALLER,
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        sent = {"User-Agent": USER_AGENT, **(self.target.auth(role) if role else {})}
-        sent.update(headers or {})
+        """Send one request as `role` (default: the caller; None: no token) and time it."""
+        if method not in _READS and not self.target.may_write:
+            # The one door every semantic request goes through: a read-only run cannot write,
+            # whatever a check asks for (checks skip their writing parts before this).
+            raise _ReadOnly(f"{method} {path} refused: {self.target.read_only_reason}")
+        token = self.target.auth(None if role == CALLER else role) if role else {}
+        sent = {"User-Agent": USER_AGENT, **token, **(headers or {})}
+        client = self.target.client
+        request = client.build_request(
+            method,
+            path,
+            params={k: v for k, v in (params or {}).items() if v is not None},
+            json=body,
+            headers=sent,
+        )
+        self.target.stream.record(method, str(request.url), sent, request.content)
         started = time.perf_counter()
         try:
-            response = self.target.client.request(
-                method,
-                path,
-                params={k: v for k, v in (params or {}).items() if v is not None},
-                json=body,
-                headers=sent,
-            )
+            response = client.send(request)
         except httpx.HTTPError as error:
             raise _NoResponse(f"{method} {path}: {type(error).__name__}: {error}") from error
         self.last_seconds = time.perf_counter() - started
@@ -204,7 +224,7 @@ class _Probe:
                 f"{what}: the body is not JSON", "Coder always answers JSON (§1.5).", response
             )
 
-    def page(self, params: Mapping[str, Any], *, role: str = "owner") -> _Page:
+    def page(self, params: Mapping[str, Any], *, role: str = CALLER) -> _Page:
         """GET /api/v2/audit, requiring a 200 with `audit_logs` (a list) and an integer `count`."""
         response = self.send("GET", params=params, role=role)
         if response.status_code != 200:
@@ -262,7 +282,9 @@ class _Probe:
         for role, token in self.target.tokens.items():
             if token not in DEFAULT_TOKENS.values():
                 variable = (
-                    "CODER_SESSION_TOKEN" if role == "owner" else f"CODER_{_env_name(role)}_TOKEN"
+                    "CODER_SESSION_TOKEN"
+                    if role == self.target.caller
+                    else f"CODER_{_env_name(role)}_TOKEN"
                 )
                 command = command.replace(token, "'\"${" + variable + "}\"'")
         return note + command
@@ -499,6 +521,7 @@ class _Context:
     roles: frozenset[str]
     options: Mapping[str, float]
     rules: CoderRules = NEWEST_RULES  # the Coder version the target should answer as
+    may_write: bool = True  # False: a read-only run (`Target.may_write`)
 
 
 _Example = Callable[[_Probe, _Context, st.DataObject], None]
@@ -824,20 +847,24 @@ _BOGUS_TOKENS = st.one_of(
 
 
 def _auth_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> None:
-    """Reference §6.1, §6.2, §1.2 step 4: tokens required; owners read and write.
+    """Reference §6.1, §6.2, §1.2 step 4: tokens required; the caller reads, owners write.
 
-    The profile gives the carriers (NEWEST five, 2023-01 four) and whether a 401 carries a
-    `WWW-Authenticate` challenge.
+    The version's rules give the carriers (NEWEST five, 2023-01 four) and whether a 401
+    carries a `WWW-Authenticate` challenge. A read-only run sends no testgenerate.
     """
     rules = context.rules
     carrier = data.draw(st.sampled_from(rules.token_carriers), label="carrier")
-    headers, params = _carried(probe.target.tokens["owner"], carrier)
+    headers, params = _carried(probe.target.auth()["Coder-Session-Token"], carrier)
     response = probe.send("GET", role=None, headers=headers, params=params)
     if response.status_code != 200:
         probe.fail(
-            f"The owner's token in the {carrier} got {response.status_code}, not 200", "", response
+            f"The {probe.target.caller}'s token in the {carrier} got {response.status_code}, "
+            "not 200",
+            "",
+            response,
         )
-    for method, path in (("GET", AUDIT_PATH), ("POST", TESTGENERATE_PATH)):
+    calls = (("GET", AUDIT_PATH), ("POST", TESTGENERATE_PATH))
+    for method, path in calls if context.may_write else calls[:1]:
         response = probe.send(method, path, role=None, body={} if method == "POST" else None)
         _expect_error(probe, response, 401, SIGNED_OUT_MESSAGE, f"{method} {path} without a token")
         if ("www-authenticate" in response.headers) != rules.www_authenticate:
@@ -851,6 +878,8 @@ def _auth_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> Non
     bogus = data.draw(_BOGUS_TOKENS, label="unknown token")
     response = probe.send("GET", role=None, headers={"Coder-Session-Token": bogus})
     _expect_error(probe, response, 401, SIGNED_OUT_MESSAGE, "An unknown token")
+    if not context.may_write:
+        return
     response = probe.send("POST", TESTGENERATE_PATH, body={})
     if response.status_code != 204 or response.content:
         probe.fail(
@@ -900,7 +929,7 @@ def _roles_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> No
         read_status, write_status = answers[role]
         if read_status == 200:
             _check_read_scope(probe, role, probe.page({}, role=role))
-        if data.draw(st.booleans(), label=f"{role} writes"):
+        if context.may_write and data.draw(st.booleans(), label=f"{role} writes"):
             response = probe.send("POST", TESTGENERATE_PATH, role=role, body={})
             _expect_refusal(
                 probe, role, response, write_status, f"testgenerate as {role!r}", context.rules
@@ -1157,19 +1186,24 @@ class SemanticCheck:
     Attributes:
         name: the check's name, as used in reports and `ContractViolation.check`.
         description: one line saying what it verifies (with reference § numbers).
-        needs: what the target must provide: role names (tokens) and "logs" (at least one
-            audit log the owner can read). Missing needs skip the check with the reason.
+        needs: what the target must provide beyond the caller's token (any reader's): role
+            names (tokens), "logs" (at least one audit log the caller can read) and "writes"
+            (the run may write, `Target.may_write`). Missing needs skip the check.
         harvest: whether the check first reads a `Corpus` from the target.
         options: tunable numbers (e.g. `max_seconds` for response_time); see `configured`.
-        wants: roles the check also uses when the target has their tokens; a pass says in
-            its `reason` which of them it could not check.
+        wants: roles the check also uses when the target has their tokens; without them a
+            pass is "partial", its `reason` naming them.
+        writes: what part of the check writes, if any ("" none); a read-only run leaves that
+            part out and the pass is "partial".
+        uses_caller: the check sends requests with the caller's token (else only with the
+            tokens of `needs` and `wants`).
         unsupported: why the check cannot apply to a profile (None: it applies); the check is
             then skipped with that reason.
 
     Example:
         >>> check = SEMANTIC_CHECKS["response_time"].configured(max_seconds=0.5)
         >>> check.name, check.options["max_seconds"], check.needs
-        ('response_time', 0.5, ('owner',))
+        ('response_time', 0.5, ())
     """
 
     name: str
@@ -1179,6 +1213,8 @@ class SemanticCheck:
     harvest: bool = True
     options: Mapping[str, float] = dataclasses.field(default_factory=dict)
     wants: tuple[str, ...] = ()
+    writes: str = ""
+    uses_caller: bool = True
     unsupported: Callable[[CoderRules], str | None] = dataclasses.field(
         default=lambda rules: None, repr=False, compare=False
     )
@@ -1193,7 +1229,19 @@ class SemanticCheck:
         return dataclasses.replace(self, options={**self.options, **options})
 
     def _missing(self, target: Target) -> str | None:
-        roles = [need for need in self.needs if need != "logs" and need not in target.tokens]
+        if self.uses_caller and target.token is None:
+            provided = ", ".join(sorted(target.tokens)) or "none"
+            return (
+                f"needs the caller's token (role {target.caller!r}, one that reads audit logs); "
+                f"the target provides: {provided}"
+            )
+        if "writes" in self.needs and not target.may_write:
+            return f"needs to write audit logs; this run is read-only: {target.read_only_reason}"
+        roles = [
+            need
+            for need in self.needs
+            if need not in ("logs", "writes") and need not in target.tokens
+        ]
         if roles:
             provided = ", ".join(sorted(target.tokens)) or "none"
             return f"needs a token for role(s) {', '.join(map(repr, roles))}; the target provides: {provided}"
@@ -1222,7 +1270,11 @@ class SemanticCheck:
             ...     SEMANTIC_CHECKS["auth_enforced"].run(target, max_examples=2).status
             'passed'
         """
-        rules = rules_for(profile)
+        started = time.perf_counter()
+        outcome = self._run(target, seed, max_examples, rules_for(profile))
+        return dataclasses.replace(outcome, seconds=round(time.perf_counter() - started, 3))
+
+    def _run(self, target: Target, seed: int, max_examples: int, rules: CoderRules) -> CheckOutcome:
         missing = self._missing(target)
         if missing is None:
             missing = self.unsupported(rules)
@@ -1236,15 +1288,25 @@ class SemanticCheck:
         if "logs" in self.needs and not corpus.logs:
             return CheckOutcome(
                 "skipped",
-                reason="needs at least one audit log the owner can read; the target has none "
+                reason="needs at least one audit log the caller can read; the target has none "
                 "(POST /api/v2/audit/testgenerate writes some)",
             )
-        context = _Context(corpus, frozenset(target.tokens), self.options, rules)
-        outcome = self._explore(probe, context, seed, max_examples)
-        unchecked = [role for role in self.wants if role not in target.tokens]
-        if outcome.status == "passed" and unchecked:
-            reason = f"not checked for lack of a token: {', '.join(unchecked)}"
-            return dataclasses.replace(outcome, reason=reason)
+        context = _Context(
+            corpus, frozenset(target.tokens), self.options, rules, may_write=target.may_write
+        )
+        with reproducible_generation():
+            outcome = self._explore(probe, context, seed, max_examples)
+        left_out = [
+            f"without a token for {', '.join(unchecked)}"
+            for unchecked in [[role for role in self.wants if role not in target.tokens]]
+            if unchecked
+        ]
+        if self.writes and not target.may_write:
+            left_out.append(f"{self.writes} (read-only: {target.read_only_reason})")
+        if outcome.status == "passed" and left_out:
+            return dataclasses.replace(
+                outcome, status="partial", reason="not checked: " + "; ".join(left_out)
+            )
         return outcome
 
     def _explore(
@@ -1337,7 +1399,7 @@ def _check(
     name: str,
     description: str,
     example: _Example,
-    needs: tuple[str, ...] = ("owner",),
+    needs: tuple[str, ...] = (),
     **kwargs: Any,
 ) -> SemanticCheck:
     return SemanticCheck(name, description, needs, example, **kwargs)
@@ -1352,7 +1414,7 @@ SEMANTIC_CHECKS: Mapping[str, SemanticCheck] = types.MappingProxyType(
                 "Every returned log satisfies every filter in q, and the log a query was built "
                 "from is in its result (§2.1, §3.1, §3.3).",
                 _filters_hold,
-                ("owner", "logs"),
+                ("logs",),
                 unsupported=_newest_search_only,
             ),
             _check(
@@ -1360,20 +1422,20 @@ SEMANTIC_CHECKS: Mapping[str, SemanticCheck] = types.MappingProxyType(
                 "count ignores limit/offset and equals the matching logs, capped at 2001 with "
                 "count_cap 2000 (§3.1).",
                 _count_consistent,
-                ("owner", "logs"),
+                ("logs",),
             ),
             _check(
                 "pages_concatenate",
                 "Pages walked with limit/offset concatenate to the whole list; no limit means "
                 "100; an offset past the end gives [] (§3.1, §1.1).",
                 _pages_concatenate,
-                ("owner", "logs"),
+                ("logs",),
             ),
             _check(
                 "newest_first",
                 "Logs come newest first, within a page and across pages (§3.1).",
                 _newest_first,
-                ("owner", "logs"),
+                ("logs",),
             ),
             _check(
                 "invalid_input_rejected",
@@ -1388,6 +1450,7 @@ SEMANTIC_CHECKS: Mapping[str, SemanticCheck] = types.MappingProxyType(
                 "the owner's testgenerate answers 204 with an empty body (§6.1, §6.2, §1.2).",
                 _auth_enforced,
                 harvest=False,
+                writes="testgenerate without a token (401) and with the owner's (204)",
             ),
             _check(
                 "roles_enforced",
@@ -1397,12 +1460,15 @@ SEMANTIC_CHECKS: Mapping[str, SemanticCheck] = types.MappingProxyType(
                 ("member",),
                 harvest=False,
                 wants=tuple(sorted(set(_ROLES) - {"member"})),
+                writes="testgenerate as each role (refused)",
+                uses_caller=False,
             ),
             _check(
                 "testgenerate_read_your_writes",
                 "A testgenerate log is found by GET at once, with the fields sent and Coder's "
                 "defaults for the rest (§5).",
                 _testgenerate_read_your_writes,
+                ("writes",),
                 unsupported=_newest_testgenerate_only,
             ),
             _check(
