@@ -8,6 +8,7 @@ argparse's multi-line usage dump is kept for `--help` only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import errno
@@ -15,7 +16,7 @@ import importlib
 import re
 import socket
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
@@ -51,6 +52,47 @@ class UsageError(CliError):
     exit_code = 2
 
 
+CONTRACTS_EXTRA = "pip install 'coder-audit-mock[contracts]'"
+# The distributions of the contracts extra, by the name their modules import as.
+_EXTRA_MODULES = frozenset({"schemathesis", "hypothesis"})
+
+
+class MissingExtra(UsageError):
+    """A command needs an optional extra that is not installed: one line, exit code 2.
+
+    Example:
+        >>> print(MissingExtra("check"))
+        check needs the contracts extra, which is not installed: pip install 'coder-audit-mock[contracts]'
+    """
+
+    def __init__(self, command: str) -> None:
+        super().__init__(
+            f"{command} needs the contracts extra, which is not installed: {CONTRACTS_EXTRA}"
+        )
+
+
+@contextlib.contextmanager
+def needs_contracts_extra(command: str) -> Iterator[None]:
+    """Turn the ImportError of a missing contracts extra inside the block into `MissingExtra`.
+
+    Any other import error is a bug and propagates.
+
+    Example:
+        >>> with needs_contracts_extra("check"):
+        ...     import json  # present: nothing happens
+    """
+    try:
+        yield
+    except ModuleNotFoundError as error:
+        if (error.name or "").partition(".")[0] not in _EXTRA_MODULES:
+            raise
+        raise MissingExtra(command) from None
+
+
+# What every command's exit code means (each command lists the ones it uses in --help).
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNUSABLE = 0, 1, 2, 3
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Subcommand:
     """One `coder-audit-mock <name>` command: its flags and what it does.
@@ -61,6 +103,7 @@ class Subcommand:
         add_arguments: adds the command's flags to its (already created) parser.
         run: does the work with the parsed flags and returns the exit code; raises `UsageError`
             for a bad combination of flags and `CliError` for a runtime failure.
+        exit_codes: (code, meaning) for each exit code the command uses, shown in its --help.
 
     Example:
         >>> hello = Subcommand("hello", "Say hello.", lambda parser: None, lambda args: 0)
@@ -72,6 +115,15 @@ class Subcommand:
     summary: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace], int]
+    exit_codes: tuple[tuple[int, str], ...] = ()
+
+    def epilog(self) -> str | None:
+        """The "exit codes" block of the command's --help (None when there are none)."""
+        if not self.exit_codes:
+            return None
+        return "exit codes:\n" + "\n".join(
+            f"  {code}  {meaning}" for code, meaning in self.exit_codes
+        )
 
 
 # The subcommand table: the only place where a subcommand is registered.
@@ -85,8 +137,8 @@ class Subcommand:
 #   2. append "coder_audit_mock.contracts._cli:CHECK" to the table. Nothing else here changes.
 # `--help` imports every row, so importing a row's module (and its package `__init__`) must
 # need only the base install (stdlib, starlette, faker, uvicorn) and be quick. Import heavy
-# or optional things (an extra such as schemathesis) inside `run`, and turn their ImportError
-# into `CliError("check needs the contracts extra: pip install 'coder-audit-mock[contracts]'")`.
+# or optional things (an extra such as schemathesis) inside `run`, within
+# `needs_contracts_extra("check")`, which turns their ImportError into one line, exit code 2.
 SUBCOMMANDS: tuple[str, ...] = (
     "coder_audit_mock._cli:SERVE",
     "coder_audit_mock.contracts._cli:CHECK",
@@ -163,7 +215,12 @@ def _build_parser() -> tuple[_Parser, dict[str, Subcommand]]:
         subcommand = _load(reference)
         subcommand.add_arguments(
             commands.add_parser(
-                subcommand.name, help=subcommand.summary, description=subcommand.summary
+                subcommand.name,
+                help=subcommand.summary,
+                description=subcommand.summary,
+                epilog=subcommand.epilog(),
+                # Keeps the epilog's one-line-per-exit-code layout.
+                formatter_class=argparse.RawDescriptionHelpFormatter,
             )
         )
         subcommands[subcommand.name] = subcommand
@@ -767,4 +824,9 @@ SERVE = Subcommand(
     summary="Serve the mock API over HTTP, with seeded data.",
     add_arguments=_add_serve_arguments,
     run=_run_serve,
+    exit_codes=(
+        (EXIT_OK, "stopped (Ctrl-C or SIGTERM)"),
+        (EXIT_FAILED, "cannot start: the port is taken, the scenario file is bad, ..."),
+        (EXIT_USAGE, "a usage error (a bad flag or value)"),
+    ),
 )

@@ -389,6 +389,45 @@ def _content_type(request: Request, reply: Reply) -> Reply:
     return reply.with_body(reply.body, "text/plain; charset=utf-8") if reply.body else reply
 
 
+def _first_value_only(values: list[str]) -> list[str]:
+    # Coder 2023-01's url.Values.Get: a repeated parameter is its first value, no error.
+    return values[:1]
+
+
+def _negative_is_zero(values: list[str]) -> list[str]:
+    return ["0" if v.startswith("-") and v[1:].isascii() and v[1:].isdigit() else v for v in values]
+
+
+_KNOWN_KEYS = frozenset(
+    "request_id resource_id resource_target username email date_from date_to organization "
+    "resource_type action build_reason".split()
+)
+
+
+def _drop_unknown_keys(q: str) -> str:
+    """A search parser that ignores `key:value` elements of keys it does not know (2023-01's)."""
+    elements = re.findall(r'(?:"[^"]*"|[^ "])+', q)
+    kept = [
+        element
+        for element in elements
+        if ":" not in element.strip(":")
+        or element.partition(":")[0].strip('"').lower() in _KNOWN_KEYS
+    ]
+    return " ".join(kept)
+
+
+def _count_plus_one(page: dict[str, Any]) -> None:
+    page["count"] += 1
+
+
+def _capped_at_2000(page: dict[str, Any]) -> None:
+    page["count"] = min(page["count"], 2000)
+
+
+def _no_forbidden_detail(reply: Reply) -> Reply:
+    return reply.edit_json(lambda body: {k: v for k, v in body.items() if k != "detail"})
+
+
 # -- the zoo (keep in sync with docs/broken-servers.md: run this file with --write) ---------
 
 broken(
@@ -542,6 +581,46 @@ broken(
     "an invalid `after_id` is not rejected",
     ("invalid_input_rejected",),
     on_request=_edit_param("after_id", lambda values: []),
+)
+# Plausible bugs of the mock itself. Until the kit had an oracle of its own, its checks asked
+# the mock's parsers and rules what to expect: a mock with one of these bugs would have been
+# judged by that very bug and passed.
+broken(
+    "repeated_limit_takes_first",
+    "a repeated `limit` is its first value (as in 2023-01), not a 400",
+    ("invalid_input_rejected",),
+    on_request=_edit_param("limit", _first_value_only),
+)
+broken(
+    "negative_offset_is_zero",
+    "`offset=-5` is read as 0 instead of being refused",
+    ("invalid_input_rejected",),
+    on_request=_edit_param("offset", _negative_is_zero),
+)
+broken(
+    "unknown_search_key_ignored",
+    "`q` ignores keys it does not know (`foo:bar` is no 400)",
+    ("invalid_input_rejected", "roles_enforced"),
+    on_request=_edit_q(_drop_unknown_keys),
+)
+broken(
+    "count_off_by_one",
+    "`count` is one more than the matching logs",
+    ("count_consistent", "pages_concatenate"),
+    on_response=_on_page(_count_plus_one),
+)
+broken(
+    "count_capped_at_2000",
+    "`count` is capped at 2000 (Coder counts up to 2001 to say \"more\")",
+    ("count_consistent", "pages_concatenate"),
+    on_response=_on_page(_capped_at_2000),
+    log_count=CAPPED_LOG_COUNT,
+)
+broken(
+    "forbidden_without_detail",
+    "the 403 of a member has no `detail`",
+    ("roles_enforced",),
+    on_response=_on_errors(_no_forbidden_detail, 403),
 )
 broken(
     "validations_all_in_q",

@@ -241,7 +241,7 @@ def identify_access(
         )
     known = _who(target, token, roles)
     caller, username, site_roles = known or (target.caller, "", ())
-    _read_probe(target, token, "" if known is None else f"{username or 'a user'} ({caller})")
+    _read_probe(target, token, "" if known is None else _label(caller, username, site_roles))
     may_write, reason = _writes(caller, mock, allow_writes)
     given = {role: value for role, value in target.tokens.items() if role != target.caller}
     discovered = {role: value for role, value in roles.items() if role not in given}
@@ -289,6 +289,13 @@ def _who(
     username, site_roles = user
     caller = next((role for role in _SITE_READERS if role in site_roles), ORG_READER)
     return caller, username, site_roles
+
+
+def _label(caller: str, username: str, site_roles: tuple[str, ...]) -> str:
+    """Who the token belongs to, for messages: "mia (site roles: none)", "ann (auditor)"."""
+    if caller == ORG_READER:  # not yet known to read anything: say what Coder listed
+        return f"{username or 'a user'} (site roles: {', '.join(site_roles) or 'none'})"
+    return f"{username} ({caller})" if username else caller
 
 
 def _writes(caller: str, mock: bool | None, allow_writes: bool | None) -> tuple[bool, str]:

@@ -29,14 +29,23 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .._cli import CliError, Subcommand, UsageError
+from .._cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    EXIT_USAGE,
+    CliError,
+    Subcommand,
+    UsageError,
+    needs_contracts_extra,
+)
 from ._cli import TOKEN_VARIABLE, _natural
 
 if TYPE_CHECKING:
     from ._target import Target
 
 MOCK = "mock"
-EXIT_SAME, EXIT_DIFFERENT, EXIT_UNUSABLE = 0, 1, 3
+EXIT_SAME, EXIT_DIFFERENT = EXIT_OK, EXIT_FAILED
 
 
 class _UnusableServer(CliError):
@@ -109,7 +118,8 @@ def _open(spec: str, token: str | None) -> Iterator[Target]:
 
 
 def _run_exact(args: argparse.Namespace, token: str | None) -> int:
-    from ..fidelity import RecordError, diff_against_mock
+    with needs_contracts_extra("diff --exact"):
+        from ..fidelity import RecordError, diff_against_mock
 
     if args.right.partition(":")[0] != MOCK or args.left.partition(":")[0] == MOCK:
         raise UsageError("--exact compares a server with a mock of it: --left URL --right mock")
@@ -128,9 +138,10 @@ def _run_exact(args: argparse.Namespace, token: str | None) -> int:
 
 
 def _run_diff(args: argparse.Namespace) -> int:
-    from ._diff import render_diff_report, run_diff
-    from ._errors import ContractError
-    from ._runner import UnusableTarget, probe_target
+    with needs_contracts_extra("diff"):
+        from ._diff import render_diff_report, run_diff
+        from ._errors import ContractError
+        from ._runner import UnusableTarget, probe_target
 
     shared = args.token or os.environ.get(TOKEN_VARIABLE, "").strip() or None
     if args.exact:
@@ -156,4 +167,10 @@ DIFF = Subcommand(
     summary="Send the same requests to two servers and report every difference.",
     add_arguments=_add_diff_arguments,
     run=_run_diff,
+    exit_codes=(
+        (EXIT_SAME, "no difference"),
+        (EXIT_DIFFERENT, "differences (each listed with a curl command)"),
+        (EXIT_USAGE, "a usage error, the contracts extra not installed included"),
+        (EXIT_UNUSABLE, "a server is unreachable, not Coder, or refuses the token"),
+    ),
 )

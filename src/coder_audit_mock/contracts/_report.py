@@ -30,7 +30,7 @@ def render_report(report: ContractReport) -> str:
         coder-audit-mock check: passed
     """
     verdict = "passed" if report.passed else f"FAILED ({_count(len(report.failures), 'failure')})"
-    lines = [
+    lines: list[str] = [
         f"coder-audit-mock check: {verdict}",
         f"  target    {report.target}",
         f"  schema    {report.schema} [{report.document_kind.value}]",
@@ -43,7 +43,13 @@ def render_report(report: ContractReport) -> str:
             if report.links
             else []
         ),
-        f"  requests  {report.requests_sent} sent by Schemathesis, digest {report.request_digest[:16]}",
+        *([f"  caller    {report.access}"] if report.access else []),
+        (
+            f"  requests  {report.requests_sent} ({report.semantic_requests} by the semantic checks, "
+            f"then {report.requests_sent - report.semantic_requests} by Schemathesis)"
+        ),
+        f"  stream    sha256 {report.request_digest} (equal digests: the same requests)",
+        *([f"  data      {report.data}"] if report.data else []),
         f"  time      {report.elapsed_seconds:.1f} s",
         "",
         *_check_lines(report),
@@ -94,7 +100,8 @@ def _check_lines(report: ContractReport) -> list[str]:
     if report.semantic:
         lines.append("Semantic checks:")
         lines += [
-            f"  {result.status:<8} {result.name}" + (f": {result.reason}" if result.reason else "")
+            f"  {result.status:<8} {result.name} ({result.seconds:.1f} s)"
+            + (f": {result.reason}" if result.reason else "")
             for result in report.semantic
         ]
     return lines
@@ -129,6 +136,9 @@ def write_junit_xml(report: ContractReport, path: str | os.PathLike[str]) -> Non
         ...     write_junit_xml(run_contract(target), pathlib.Path(tempfile.mkdtemp()) / "c.xml")
     """
     root = ET.Element("testsuites", name="coder-audit-mock check")
+    # Rerunning with this seed sends the stream with this digest (compare two CI logs).
+    root.set("seed", str(report.seed))
+    root.set("request_digest", report.request_digest)
     _schemathesis_suite(root, report)
     _semantic_suite(root, report)
     failures = sum(int(suite.get("failures", "0")) for suite in root)
@@ -152,17 +162,26 @@ def _schemathesis_suite(root: ET.Element, report: ContractReport) -> None:
         "depth": report.depth,
         "max_examples": str(report.max_examples),
         "request_digest": report.request_digest,
+        "requests_sent": str(report.requests_sent),
+        "caller": report.access,
+        "read_only": "true" if report.read_only else "false",
+        "data": report.data,
     }
     for name, value in settings.items():
         ET.SubElement(properties, "property", name=name, value=value)
     for applied in report.waivers:
         ET.SubElement(properties, "property", name="waiver", value=applied.waiver.describe())
-    cases = {(tally.operation, tally.check): tally.passed + tally.failed for tally in report.checks}
+    cases = {
+        (tally.operation, tally.check): (tally.passed + tally.failed, tally.seconds)
+        for tally in report.checks
+    }
     found = [failure for failure in report.failures if failure.phase != "semantic"]
     for failure in found:
-        cases.setdefault((failure.operation, failure.check), 0)
-    for (operation, check), count in sorted(cases.items()):
-        case = ET.SubElement(suite, "testcase", classname=operation or "run", name=check)
+        cases.setdefault((failure.operation, failure.check), (0, 0.0))
+    for (operation, check), (count, seconds) in sorted(cases.items()):
+        case = ET.SubElement(
+            suite, "testcase", classname=operation or "run", name=check, time=f"{seconds:.3f}"
+        )
         ET.SubElement(case, "system-out").text = f"{count} requests checked"
         _add_failures(case, [f for f in found if (f.operation, f.check) == (operation, check)])
     _count_cases(suite)
@@ -172,9 +191,16 @@ def _semantic_suite(root: ET.Element, report: ContractReport) -> None:
     suite = ET.SubElement(root, "testsuite", name="semantic")
     semantic_failures = [failure for failure in report.failures if failure.phase == "semantic"]
     for result in report.semantic:
-        case = ET.SubElement(suite, "testcase", classname="semantic", name=result.name)
+        case = ET.SubElement(
+            suite, "testcase", classname="semantic", name=result.name, time=f"{result.seconds:.3f}"
+        )
         if result.status == "skipped":
             ET.SubElement(case, "skipped", message=result.reason)
+        elif result.status == "partial":
+            # JUnit has no "partial": a pass whose output says what was left out.
+            properties = ET.SubElement(case, "properties")
+            ET.SubElement(properties, "property", name="partial", value=result.reason)
+            ET.SubElement(case, "system-out").text = f"partial: {result.reason}"
         _add_failures(case, [f for f in semantic_failures if f.check == result.name])
     _count_cases(suite)
 

@@ -116,4 +116,12 @@ RECORD = Subcommand(
     summary="Record a real Coder's audit log, users and organizations as a scenario file.",
     add_arguments=_add_record_arguments,
     run=_run_record,
+    exit_codes=(
+        (0, "the scenario file was written"),
+        (2, "a usage error"),
+        (
+            EXIT_UNUSABLE,
+            "the server is unreachable, not Coder, or refuses the token (no file is written)",
+        ),
+    ),
 )
