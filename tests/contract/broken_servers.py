@@ -399,8 +399,19 @@ def _negative_is_zero(values: list[str]) -> list[str]:
 
 
 _KNOWN_KEYS = frozenset(
-    "request_id resource_id resource_target username email date_from date_to organization "
-    "resource_type action build_reason".split()
+    [
+        "request_id",
+        "resource_id",
+        "resource_target",
+        "username",
+        "email",
+        "date_from",
+        "date_to",
+        "organization",
+        "resource_type",
+        "action",
+        "build_reason",
+    ]
 )
 
 
@@ -611,7 +622,7 @@ broken(
 )
 broken(
     "count_capped_at_2000",
-    "`count` is capped at 2000 (Coder counts up to 2001 to say \"more\")",
+    '`count` is capped at 2000 (Coder counts up to 2001 to say "more")',
     ("count_consistent", "pages_concatenate"),
     on_response=_on_page(_capped_at_2000),
     log_count=CAPPED_LOG_COUNT,

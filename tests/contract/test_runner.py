@@ -9,7 +9,6 @@ send their ~250 deterministic requests).
 from __future__ import annotations
 
 import dataclasses
-
 import json
 import socket
 import time

@@ -26,6 +26,7 @@ from coder_audit_mock.contracts import (
     detect_kind,
     read_document,
 )
+from coder_audit_mock.contracts._coder import EARLY_RULES, NEWEST_RULES
 from coder_audit_mock.mockserver import (
     AUDIT_ACTIONS,
     DEFAULT_TOKENS,
@@ -33,7 +34,6 @@ from coder_audit_mock.mockserver import (
     create_app,
     openapi_document,
 )
-from coder_audit_mock.contracts._coder import EARLY_RULES, NEWEST_RULES
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 NEWEST = REFERENCE / "coder-audit-swagger.json"
