@@ -73,3 +73,45 @@ def test_plugin_is_import_light() -> None:
         pytest.skip("plugin not written yet")
     top = {name for name in imported_modules(plugin, top_level_only=True)}
     assert top <= PLUGIN_IMPORT_TIME_ALLOWED, top - PLUGIN_IMPORT_TIME_ALLOWED
+
+
+# What the contract kit may take from the mock: how to build one in-process (create_app and its
+# public tokens) and the project's OpenAPI document, which is the schema being checked. Never
+# its parsers, renderers, store or profiles: the kit's oracle is its own (contracts/_coder.py),
+# so a bug in the mock cannot become the contract (issue 11).
+KIT_MAY_USE_FROM_MOCK = {
+    "mockserver": {"create_app", "DEFAULT_TOKENS", "openapi_document"},
+    "mockserver._document": {"openapi_file_name"},
+}
+
+
+def _mock_imports(path: pathlib.Path) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level == 2 and module.startswith("mockserver"):
+                found |= {(module, alias.name) for alias in node.names}
+            elif node.level == 0 and module.startswith("coder_audit_mock.mockserver"):
+                found |= {(module.removeprefix("coder_audit_mock."), a.name) for a in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {
+                (alias.name, "*")
+                for alias in node.names
+                if alias.name.startswith("coder_audit_mock.mockserver")
+            }
+    return found
+
+
+def test_the_contract_kit_judges_by_its_own_rules_not_the_mocks() -> None:
+    for path in sorted((SOURCE / "contracts").rglob("*.py")):
+        for module, name in _mock_imports(path):
+            allowed = KIT_MAY_USE_FROM_MOCK.get(module, set())
+            assert name in allowed, f"{path.relative_to(SOURCE)} imports {name} from {module}"
+
+
+def test_the_kit_knows_every_coder_version_the_mock_can_answer_as() -> None:
+    from coder_audit_mock.contracts._coder import RULES
+    from coder_audit_mock.mockserver._profiles import PROFILE_NAMES
+
+    assert tuple(RULES) == PROFILE_NAMES

@@ -7,21 +7,20 @@ test_runner.py). Coder's Swagger is reference data beside the repository
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from coder_audit_mock._cli import main
 from coder_audit_mock.contracts import read_document
 from coder_audit_mock.mockserver import DEFAULT_TOKENS
+
+from .live_servers import serve_process
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 NEWEST = REFERENCE / "coder-audit-swagger.json"
@@ -37,47 +36,11 @@ def no_coder_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CODER_SESSION_TOKEN", raising=False)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def served_mock() -> Iterator[str]:
     """`coder-audit-mock serve` as a real process on a free loopback port; yields its origin."""
-    port = free_port()
-    command = [sys.executable, "-m", "coder_audit_mock", "serve", "--host", "127.0.0.1"]
-    process = subprocess.Popen(
-        [*command, "--port", str(port), "--quiet"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    origin = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(origin, process)
+    with serve_process() as origin:
         yield origin
-    finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
-def wait_until_up(origin: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            assert process.stderr is not None
-            pytest.fail(f"serve exited with {process.returncode}: {process.stderr.read().decode()}")
-        with contextlib.suppress(httpx.TransportError):
-            httpx.get(f"{origin}/api/v2/audit", timeout=1)
-            return
-        time.sleep(0.1)
-    pytest.fail(f"serve did not answer on {origin} within {START_SECONDS} s")
 
 
 def test_check_passes_a_live_served_mock(
@@ -136,7 +99,9 @@ def test_an_unreachable_url_exits_3(closed_port: int, capsys: pytest.CaptureFixt
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--url", "http://127.0.0.1:1"], "needs the owner's session token"),
+        (["--token", OWNER], "--token and --role-token need --url"),
+        (["--url", "http://x", "--role-token", "boss=1"], "invalid role 'boss'"),
+        (["--url", "http://x", "--role-token", "member"], "expected ROLE=TOKEN"),
         (["--url", "ftp://example.com", "--token", OWNER], "must start with http:// or https://"),
         (["--schema", "no/such/schema.json"], "cannot read the schema 'no/such/schema.json'"),
         (["--depth", "slow"], "argument --depth: invalid choice: 'slow'"),
@@ -157,3 +122,61 @@ def test_usage_errors_exit_2_with_one_line(
 def test_help_lists_check(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     assert "check" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["serve", "check", "diff", "record"])
+def test_every_command_lists_its_exit_codes_in_help(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command, "--help"]) == 0
+    help_text = capsys.readouterr().out
+    codes = help_text.split("exit codes:\n", 1)[1]
+    assert "  0  " in codes and "  2  a usage error" in codes
+    if command != "serve":
+        assert "  3  " in codes
+
+
+# A Python without the contracts extra: importing schemathesis (or hypothesis) fails as it would.
+WITHOUT_EXTRA = (
+    "import sys; sys.modules['schemathesis'] = None; sys.modules['hypothesis'] = None; "
+    "from coder_audit_mock._cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check"],
+        ["check", "--url", "http://127.0.0.1:9"],
+        ["diff", "--left", "mock", "--right", "mock"],
+    ],
+)
+def test_a_missing_contracts_extra_is_one_line_and_exit_2(argv: list[str]) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-c", WITHOUT_EXTRA, *argv],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 2, finished.stderr
+    [line] = finished.stderr.splitlines()
+    assert "needs the contracts extra, which is not installed" in line
+    assert "pip install 'coder-audit-mock[contracts]'" in line
+    assert finished.stdout == ""
+
+
+def test_the_junit_report_times_each_case_and_names_the_seed_and_stream(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junit = tmp_path / "check.xml"
+    assert main(["check", "--seed", "4", *FEW, "--junit-xml", str(junit)]) == 0
+    report = capsys.readouterr().out
+    root = ET.parse(junit).getroot()
+    assert root.get("seed") == "4"
+    digest = root.get("request_digest")
+    assert digest is not None and f"stream    sha256 {digest}" in report
+    cases = root.findall(".//testcase")
+    assert cases and all(float(case.get("time", "-1")) >= 0 for case in cases)
+    semantic = [case for case in cases if case.get("classname") == "semantic"]
+    assert sum(float(case.get("time", "0")) for case in semantic) > 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib.util
 import json
 import os
 import re
@@ -347,3 +348,16 @@ def test_same_settings_give_byte_identical_bodies_in_two_processes() -> None:
     assert bodies[0][1] != bodies[2][1]
     assert "/api/v2/audit" in first.out  # the banner, but --quiet: no access log line
     assert not re.search(r"^GET ", first.out, re.MULTILINE)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("schemathesis") is not None,
+    reason="the contracts extra is installed here; `tox run -e pkg` runs this without it",
+)
+@pytest.mark.parametrize("argv", [["check"], ["diff", "--left", "mock", "--right", "mock"]])
+def test_without_the_contracts_extra_check_and_diff_say_so_in_one_line(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "pip install 'coder-audit-mock[contracts]'" in line

@@ -74,7 +74,7 @@ try:
     )
 except ModuleNotFoundError as _missing:
     # The server-only install: `coder-audit-mock --help` imports this package to list `check`.
-    if _missing.name not in {"httpx", "hypothesis", "schemathesis"}:
+    if (_missing.name or "").partition(".")[0] not in {"httpx", "hypothesis", "schemathesis"}:
         raise
     _MISSING_EXTRA = _missing
 
