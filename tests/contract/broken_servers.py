@@ -22,6 +22,7 @@ from typing import Any
 
 import anyio
 
+from coder_audit_mock.contracts._coder import NEWEST_SEARCH_KEYS
 from coder_audit_mock.mockserver import DEFAULT_NOW_US, DEFAULT_TOKENS, create_app
 
 LOG_COUNT = 150  # over 100, so that the default limit shows
@@ -398,21 +399,7 @@ def _negative_is_zero(values: list[str]) -> list[str]:
     return ["0" if v.startswith("-") and v[1:].isascii() and v[1:].isdigit() else v for v in values]
 
 
-_KNOWN_KEYS = frozenset(
-    [
-        "request_id",
-        "resource_id",
-        "resource_target",
-        "username",
-        "email",
-        "date_from",
-        "date_to",
-        "organization",
-        "resource_type",
-        "action",
-        "build_reason",
-    ]
-)
+_KNOWN_KEYS = frozenset(NEWEST_SEARCH_KEYS)
 
 
 def _drop_unknown_keys(q: str) -> str:
