@@ -439,7 +439,8 @@ class _EngineRun:
                 operation=operation,
                 title="No successful response at all",
                 reason="Every request to this operation was refused, so every other check passed "
-                "on error responses alone (schemathesis-notes.md §3). Is the token an owner's?",
+                "on error responses alone (schemathesis-notes.md §3). May the token read audit "
+                "logs (and write them, for testgenerate)?",
                 seed=self.seed,
                 curl="",
                 response="",

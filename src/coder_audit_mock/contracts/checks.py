@@ -974,13 +974,14 @@ def _check_read_scope(probe: _Probe, role: str, page: _Page) -> None:
 _LOCATOR_LIMIT = 500
 
 
-def _locator(body: Mapping[str, Any], now_us: int | None = None) -> str:
+def _locator(body: Mapping[str, Any], now_span: tuple[int, int] | None = None) -> str:
     """A `q` that finds the log `body` writes among few others.
 
-    A log written "now" (no `time`) is looked for on the server's today and tomorrow (`now_us`,
-    from its Date header): a real server may hold hundreds of older test logs of the same kind,
-    many of them sharing one time (year 0, year 9999), whose order at a page edge changes from
-    one request to the next (Postgres sorts by time alone, §3.1).
+    A log written "now" (no `time`) is looked for from the day of `now_span`'s start to the day
+    after its end (the newest log before the write, and the server's Date header: a mock's
+    clock may be pinned, a real server's is not): a real server may hold hundreds of older test
+    logs of the same kind, many sharing one time (year 0, year 9999), whose order at a page
+    edge changes from one request to the next (Postgres sorts by time alone, §3.1).
     """
     if "resource_id" in body:
         return f"resource_id:{body['resource_id']}"
@@ -995,9 +996,12 @@ def _locator(body: Mapping[str, Any], now_us: int | None = None) -> str:
     if moment is not None and body.get("time") != "0001-01-01T00:00:00Z":
         day = (dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=moment)).date().isoformat()
         terms += [f"date_from:{day}", f"date_to:{day}"]
-    elif now_us is not None:
-        today = (dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=now_us)).date()
-        terms += [f"date_from:{today.isoformat()}", f"date_to:{today + dt.timedelta(days=1)}"]
+    elif now_span is not None:
+        first, last = (
+            (dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=moment)).date()
+            for moment in now_span
+        )
+        terms += [f"date_from:{first.isoformat()}", f"date_to:{last + dt.timedelta(days=1)}"]
     return " ".join(terms)
 
 
@@ -1105,17 +1109,21 @@ def _testgenerate_read_your_writes(probe: _Probe, context: _Context, data: st.Da
     horizon = server_now
     if horizon is None:
         horizon = int(time.time() * 1_000_000) + 86_400_000_000
-    locator = {"q": _locator(body, server_now), "limit": _LOCATOR_LIMIT}
-    found = probe.page(locator)
-    # A full page cannot tell a new log from one pushed in across the page edge.
-    assume(len(found.logs) < _LOCATOR_LIMIT)
-    before = {fact.id for fact in found.facts}
     recent = [
         moment
         for fact in listing.facts
         if (moment := fact.time_us) is not None and moment <= horizon
     ]
     newest_before = max(recent) if recent else None
+    span = sorted(moment for moment in (newest_before, server_now) if moment is not None)
+    locator = {
+        "q": _locator(body, (span[0], span[-1]) if span else None),
+        "limit": _LOCATOR_LIMIT,
+    }
+    found = probe.page(locator)
+    # A full page cannot tell a new log from one pushed in across the page edge.
+    assume(len(found.logs) < _LOCATOR_LIMIT)
+    before = {fact.id for fact in found.facts}
     response = probe.send("POST", TESTGENERATE_PATH, body=body)
     if response.status_code != 204:
         probe.fail(f"testgenerate answered {response.status_code}, not 204", "", response)
