@@ -598,6 +598,18 @@ def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
         "admin endpoints are off when --host is not a loopback address",
     )
     parser.add_argument("--no-admin", action="store_true", help="no /_mock/ admin endpoints")
+    parser.add_argument(
+        "--no-webapp",
+        action="store_true",
+        help="answer only the audit-log API: no users/me, authcheck, entitlements... for "
+        "Coder's web app (docs/frontend.md)",
+    )
+    parser.add_argument(
+        "--unlicensed",
+        action="store_true",
+        help="answer entitlements and appearance 404, as Coder's open-source build does (the "
+        "web app then shows the Audit page's Premium paywall)",
+    )
 
 
 def _cors_origin(text: str) -> str:
@@ -688,6 +700,8 @@ def _serve_options(args: argparse.Namespace) -> tuple[ServeOptions, Callable[[st
         admin_token=args.admin_token,
         access_log=not args.quiet,
         log_line=functools.partial(print, flush=True),
+        webapp=not args.no_webapp,
+        licensed=not args.unlicensed,
     )
 
     def notes(url: str) -> list[str]:

@@ -35,6 +35,7 @@ from ._middleware import (
     RequestRecorder,
 )
 from ._scenario import builtin_tokens
+from ._webapp import WebAppApi
 
 access_logger = logging.getLogger("coder_audit_mock.access")
 
@@ -55,6 +56,10 @@ class ServeOptions:
         log_line: where access-log lines go (default: the `coder_audit_mock.access` logger at
             INFO level).
         journal_size: how many requests the journal keeps.
+        webapp: also answer the calls Coder's web app makes to sign in and render the Audit
+            page (`_webapp.WebAppApi`); `serve` turns it on, `--no-webapp` off.
+        licensed: with `webapp`, answer `entitlements` as a licensed deployment (False: the
+            open-source build's 404).
 
     Example:
         >>> ServeOptions(cors_origins=("http://localhost:5173",), access_log=False).admin
@@ -68,6 +73,8 @@ class ServeOptions:
     access_log: bool = True
     log_line: Callable[[str], None] | None = None
     journal_size: int = DEFAULT_JOURNAL_SIZE
+    webapp: bool = False
+    licensed: bool = True
 
 
 def build_app(server: MockServer, options: ServeOptions | None = None) -> Starlette:
@@ -102,10 +109,15 @@ def build_app(server: MockServer, options: ServeOptions | None = None) -> Starle
             routes=[Route(ADMIN_PREFIX + "{rest:path}", admin.handle, methods=_ALL_METHODS)]
         )
 
+    webapp = WebAppApi(server, licensed=options.licensed) if options.webapp else None
+
     async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
-        # Plain ASGI, no second router: the admin prefix or the mock (which routes itself).
-        if admin_app is not None and scope.get("path", "").startswith(ADMIN_PREFIX):
+        # Plain ASGI, no second router: the admin prefix, the web app's routes or the mock.
+        path = scope.get("path", "")
+        if admin_app is not None and path.startswith(ADMIN_PREFIX):
             await admin_app(scope, receive, send)
+        elif webapp is not None and webapp.handles(path):
+            await webapp(scope, receive, send)
         else:
             await mock_app(scope, receive, send)
 
