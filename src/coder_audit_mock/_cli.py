@@ -427,6 +427,8 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     tokens = _merge_tokens(DEFAULT_TOKENS, args.tokens)
     now: dt.datetime = args.now or _EPOCH + dt.timedelta(microseconds=DEFAULT_NOW_US)
+    if args.upstream_webapp and not args.upstream:
+        raise UsageError("--upstream-webapp needs --upstream URL")
     if args.watch and not args.scenario:
         raise UsageError("--watch needs --scenario FILE: the file to reload")
     if (args.export_query or args.export_limit is not None) and not args.export_scenario:
@@ -438,6 +440,14 @@ def _run_serve(args: argparse.Namespace) -> int:
         # Bind before generating the data, so that a busy port fails at once.
         with _listen(args.host, args.port) as sock:
             mock = _mock_server(args, now, tokens)
+            if args.upstream:
+                from coder_audit_mock._upstream import upstream_router
+
+                options = dataclasses.replace(
+                    options,
+                    upstream=upstream_router(args.upstream, mock),
+                    webapp=args.upstream_webapp,
+                )
             app = build_app(mock, options)
             url = _url(args.host, sock.getsockname()[1])
             roles = session_tokens(mock)["roles"]  # a scenario may have moved or dropped some
@@ -676,6 +686,20 @@ def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
         "Coder's web app (docs/frontend.md)",
     )
     parser.add_argument(
+        "--upstream",
+        metavar="URL",
+        type=_upstream_url,
+        help="forward every request the mock does not answer to the real Coder at URL (HTTP; "
+        "headers, cookies and bodies unchanged), overlaying its entitlements so that the Audit "
+        "page shows; the audit routes are the mock's, answered as the caller's role there",
+    )
+    parser.add_argument(
+        "--upstream-webapp",
+        action="store_true",
+        help="with --upstream: answer the web app's routes (users/me, authcheck, ...) from the "
+        "mock too, instead of the real Coder",
+    )
+    parser.add_argument(
         "--unlicensed",
         action="store_true",
         help="answer entitlements and appearance 404, as Coder's open-source build does (the "
@@ -738,6 +762,17 @@ def _error_kinds(text: str) -> tuple[str, tuple[int | str, ...]]:
             raise argparse.ArgumentTypeError(f"invalid error kind {word!r}: expected {choices}")
         kinds.append(kind)
     return path, tuple(kinds)
+
+
+def _upstream_url(text: str) -> str:
+    import urllib.parse
+
+    parsed = urllib.parse.urlsplit(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise argparse.ArgumentTypeError(
+            f"invalid upstream {text!r}: expected http(s)://host[:port] of a Coder"
+        )
+    return text.rstrip("/")
 
 
 def _admin_token(text: str) -> str:
@@ -807,6 +842,17 @@ def _serve_options(args: argparse.Namespace) -> tuple[ServeOptions, Callable[[st
             lines.append(
                 f"Admin endpoints off: {args.host} is reachable from other machines; "
                 "give --admin-token TOKEN to turn them on"
+            )
+        if args.upstream:
+            lines.append(
+                f"Upstream: {args.upstream} answers everything but the audit routes"
+                + (" and the web app's" if args.upstream_webapp else "")
+                + " (its entitlements overlaid with the mock's licence)"
+            )
+        elif options.webapp:
+            lines.append(
+                "Coder's web app: sign in with a built-in user's email and the password "
+                "SomeSecurePassword! (CODER_HOST=" + url + " pnpm dev in Coder's site/)"
             )
         if options.cors_origins:
             lines.append(f"CORS: pages from {', '.join(options.cors_origins)} may call it")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +34,8 @@ from coder_audit_mock.mockserver import (
 from coder_audit_mock.mockserver._standalone import ServeOptions, build_app
 from coder_audit_mock.mockserver._watch import ScenarioWatcher
 
-uvicorn = pytest.importorskip("uvicorn")
+from ._live import live_server
+
 OWNER = {"Coder-Session-Token": DEFAULT_TOKENS["owner"]}
 
 
@@ -135,20 +135,8 @@ def test_a_bad_fault_kind_is_refused_naming_the_field() -> None:
 @pytest.fixture
 def live() -> Iterator[tuple[str, object]]:
     app = _app()
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with live_server(app) as url:
+        yield url, app
 
 
 def _plan(url: str, rule: dict[str, object]) -> None:

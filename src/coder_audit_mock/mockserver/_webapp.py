@@ -42,6 +42,7 @@ from ._model import APIKey, Organization, User
 from ._pagination import parse_pagination
 from ._permissions import authorize, entitlements_body
 from ._render import format_time, render_user
+from ._testgenerate import _go_syntax_error
 
 __all__ = ["BUILTIN_PASSWORD", "WEBAPP_ROUTES", "WebAppApi"]
 
@@ -233,15 +234,8 @@ async def _build_info(api: WebAppApi, request: Request) -> Response:
 
 async def _authcheck(api: WebAppApi, request: Request) -> Response:
     user = api.caller(request).user
-    body = await read_body(request, api.server.settings.max_body_bytes)
-    try:
-        document = json.loads(body or b"null")
-    except ValueError:
-        raise CoderError(400, _INVALID_JSON, "unexpected EOF" if not body.strip() else
-                         "invalid character looking for beginning of value") from None  # fmt: skip
-    if document is not None and not isinstance(document, dict):
-        raise CoderError(400, _INVALID_JSON, _go_type_error(document, "AuthorizationRequest"))
-    checks = (document or {}).get("checks") or {}
+    document = await _json_body(api, request, "AuthorizationRequest")
+    checks = document.get("checks") or {}
     if not isinstance(checks, dict):
         raise CoderError(400, _INVALID_JSON, _go_type_error(checks, "AuthorizationRequest.checks"))
     answers = {
@@ -283,13 +277,7 @@ async def _users(api: WebAppApi, request: Request) -> Response:
 
 
 async def _login(api: WebAppApi, request: Request) -> Response:
-    body = await read_body(request, api.server.settings.max_body_bytes)
-    try:
-        document = json.loads(body)
-    except ValueError:
-        raise CoderError(400, _INVALID_JSON, "unexpected EOF") from None
-    if not isinstance(document, dict):
-        raise CoderError(400, _INVALID_JSON, _go_type_error(document, "LoginWithPasswordRequest"))
+    document = await _json_body(api, request, "LoginWithPasswordRequest")
     email, password = document.get("email"), document.get("password")
     validations = []
     if not isinstance(email, str) or "@" not in email:
@@ -421,6 +409,22 @@ def _matches(user: User, terms: dict[str, list[str]]) -> bool:
         return False
     login_types = terms.get("login_type")
     return not login_types or user.login_type in login_types
+
+
+async def _json_body(api: WebAppApi, request: Request, go_type: str) -> dict[str, Any]:
+    """The request's JSON object, refused as Coder's `httpapi.Read` refuses a bad one."""
+    text = (await read_body(request, api.server.settings.max_body_bytes)).decode("utf-8", "replace")
+    if not text.strip():
+        raise CoderError(400, _INVALID_JSON, "EOF")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CoderError(400, _INVALID_JSON, _go_syntax_error(error, text)) from None
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise CoderError(400, _INVALID_JSON, _go_type_error(document, go_type))
+    return document
 
 
 def _go_type_error(value: Any, field: str) -> str:
