@@ -211,3 +211,14 @@ def test_routes_the_mock_does_not_have_are_404_never_401() -> None:
     for path in ("/api/v2/workspaces", "/api/v2/templates", "/api/v2/users/me/keys"):
         response = client.get(path)
         assert (response.status_code, response.json()) == (404, {"message": "Route not found."})
+
+
+def test_the_notifications_watch_accepts_a_websocket_and_stays_quiet() -> None:
+    app = build_app(
+        MockServer(MockSettings(log_count=0)), ServeOptions(access_log=False, webapp=True)
+    )
+    with TestClient(app).websocket_connect(
+        "/api/v2/notifications/inbox/watch?read_status=unread",
+        headers={"Coder-Session-Token": DEFAULT_TOKENS["owner"]},
+    ) as socket:
+        socket.close()
