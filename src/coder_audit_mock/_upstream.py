@@ -17,9 +17,11 @@ first time a token reaches a mock route, the proxy asks the real Coder who it is
 owner as `owner`, an auditor as `auditor`, anyone else as `member`), remembering the answer
 for a minute. A token the real Coder refuses reaches the mock unchanged (and gets its 401).
 
-An upstream that cannot be reached gives a Coder-shaped 502. WebSocket requests to forwarded
-paths are closed (code 1011): forwarding them would need a WebSocket client library, which
-the base install does not have.
+WebSockets to forwarded paths (a workspace's terminal, the notifications watch) are relayed
+frame by frame to the same path upstream (`wsproto`, which uvicorn uses too); one the upstream
+refuses, or cannot be reached for, is closed with code 1011.
+
+An upstream that cannot be reached gives a Coder-shaped 502.
 """
 
 from __future__ import annotations
@@ -27,10 +29,15 @@ from __future__ import annotations
 import asyncio
 import http.cookiejar
 import time
+import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import anyio
 import httpx
+import wsproto
+import wsproto.connection
+import wsproto.events
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -117,8 +124,7 @@ class _UpstreamRouter:
         if self.owned(path):
             await self.local(await self._as_mock_caller(scope), receive, send)
         elif scope["type"] == "websocket":
-            await receive()  # websocket.connect
-            await send({"type": "websocket.close", "code": 1011})
+            await relay_websocket(self.base_url, scope, receive, send)
         elif scope["type"] != "http":
             await self.local(scope, receive, send)
         elif path in _OVERLAID:
@@ -290,3 +296,110 @@ async def _bad_gateway(send: Send, base_url: str, error: Exception) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def relay_websocket(base_url: str, scope: Scope, receive: Receive, send: Send) -> None:
+    """Relay one WebSocket between the ASGI client and the same path on `base_url`."""
+    target = urllib.parse.urlsplit(base_url)
+    secure = target.scheme == "https"
+    port = target.port or (443 if secure else 80)
+    await receive()  # websocket.connect
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(target.hostname, port, ssl=secure or None), 10
+        )
+    except (OSError, TimeoutError):
+        await send({"type": "websocket.close", "code": 1011})
+        return
+    connection = wsproto.WSConnection(wsproto.ConnectionType.CLIENT)
+    query = scope.get("query_string", b"").decode("latin-1")
+    path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+    headers = [
+        (name, value)
+        for name, value in scope["headers"]
+        if not name.lower().startswith(b"sec-websocket-")
+        and name.lower().decode("latin-1") not in _HOP_BY_HOP
+    ]
+    writer.write(
+        connection.send(
+            wsproto.events.Request(
+                host=target.netloc,
+                target=path + ("?" + query if query else ""),
+                extra_headers=headers,
+                subprotocols=list(scope.get("subprotocols", [])),
+            )
+        )
+    )
+    try:
+        accepted = await _handshake(connection, reader)
+        if accepted is None:
+            await send({"type": "websocket.close", "code": 1011})
+            return
+        await send({"type": "websocket.accept", "subprotocol": accepted.subprotocol})
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(_upstream_to_client, connection, reader, send, tasks.cancel_scope)
+            tasks.start_soon(_client_to_upstream, connection, writer, receive, tasks.cancel_scope)
+    finally:
+        writer.close()
+
+
+async def _handshake(
+    connection: wsproto.WSConnection, reader: asyncio.StreamReader
+) -> wsproto.events.AcceptConnection | None:
+    while True:
+        data = await asyncio.wait_for(reader.read(65536), 30)
+        connection.receive_data(data or None)
+        for event in connection.events():
+            if isinstance(event, wsproto.events.AcceptConnection):
+                return event
+            if isinstance(event, (wsproto.events.RejectConnection, wsproto.events.RejectData)):
+                return None
+        if not data:
+            return None
+
+
+async def _upstream_to_client(
+    connection: wsproto.WSConnection,
+    reader: asyncio.StreamReader,
+    send: Send,
+    scope: anyio.CancelScope,
+) -> None:
+    while True:
+        data = await reader.read(65536)
+        connection.receive_data(data or None)
+        for event in connection.events():
+            if isinstance(event, wsproto.events.TextMessage):
+                await send({"type": "websocket.send", "text": event.data})
+            elif isinstance(event, wsproto.events.BytesMessage):
+                await send({"type": "websocket.send", "bytes": bytes(event.data)})
+            elif isinstance(event, wsproto.events.CloseConnection):
+                await send({"type": "websocket.close", "code": event.code})
+                scope.cancel()
+                return
+        if not data:
+            await send({"type": "websocket.close", "code": 1011})
+            scope.cancel()
+            return
+
+
+async def _client_to_upstream(
+    connection: wsproto.WSConnection,
+    writer: asyncio.StreamWriter,
+    receive: Receive,
+    scope: anyio.CancelScope,
+) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.disconnect":
+            if connection.state == wsproto.connection.ConnectionState.OPEN:
+                writer.write(
+                    connection.send(wsproto.events.CloseConnection(message.get("code", 1000)))
+                )
+                await writer.drain()
+            scope.cancel()
+            return
+        if message.get("text") is not None:
+            writer.write(connection.send(wsproto.events.TextMessage(data=message["text"])))
+        elif message.get("bytes") is not None:
+            writer.write(connection.send(wsproto.events.BytesMessage(data=message["bytes"])))
+        await writer.drain()

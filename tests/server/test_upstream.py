@@ -17,7 +17,9 @@ import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from coder_audit_mock._upstream import upstream_router
 from coder_audit_mock.mockserver import MockServer, MockSettings
@@ -75,8 +77,22 @@ async def entitlements(request: Request) -> Response:
     )
 
 
+async def echo_socket(socket: WebSocket) -> None:
+    await socket.accept()
+    await socket.send_text(f"hello {socket.query_params.get('who')} {socket.headers.get('x-who')}")
+    while True:
+        message = await socket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("text") == "bye":
+            await socket.close(code=4000)
+            return
+        await socket.send_text("echo " + (message.get("text") or ""))
+
+
 STAND_IN = Starlette(
     routes=[
+        WebSocketRoute("/api/v2/workspaceagents/x/pty", echo_socket),
         Route("/api/v2/users/me", me),
         Route("/api/v2/entitlements", entitlements),
         Route("/{rest:path}", echo, methods=["GET", "POST", "PUT", "DELETE"]),
@@ -150,9 +166,24 @@ def test_an_unreachable_upstream_is_a_coder_shaped_502() -> None:
     app = build_app(
         mock, ServeOptions(access_log=False, upstream=upstream_router("http://127.0.0.1:9", mock))
     )
-    from starlette.testclient import TestClient
-
     answer = TestClient(app).get("/api/v2/workspaces")
     assert answer.status_code == 502
     assert answer.json()["message"] == "Bad gateway: the upstream Coder could not be reached."
     assert answer.json()["detail"].startswith("http://127.0.0.1:9: ConnectError")
+
+
+def test_websockets_are_relayed_frame_by_frame() -> None:
+    with live_server(STAND_IN) as upstream_url:
+        mock = MockServer(MockSettings(log_count=1))
+        hook = upstream_router(upstream_url, mock)
+        client = TestClient(build_app(mock, ServeOptions(access_log=False, upstream=hook)))
+        with client.websocket_connect(
+            "/api/v2/workspaceagents/x/pty?who=me", headers={"X-Who": "header"}
+        ) as socket:
+            assert socket.receive_text() == "hello me header"
+            socket.send_text("ping")
+            assert socket.receive_text() == "echo ping"
+            socket.send_text("bye")
+            with pytest.raises(WebSocketDisconnect) as closed:
+                socket.receive_text()
+            assert closed.value.code == 4000  # the upstream's close code comes through
