@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     send("no token: authcheck", "POST", "/api/v2/authcheck", body={"checks": {}})
     send("no token: organizations", "GET", "/api/v2/organizations")
     send("no token: unknown route", "GET", "/api/v2/workspaces")
+    send("no token: health check (the dev server proxies /healthz)", "GET", "/healthz")
     send("authcheck: not JSON", "POST", "/api/v2/authcheck", role="owner", body="x")
     send("authcheck: bad action", "POST", "/api/v2/authcheck", role="owner",
          body={"checks": {"a": {"object": {"resource_type": "user"}, "action": "bogus"}}})  # fmt: skip

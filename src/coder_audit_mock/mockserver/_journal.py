@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import json
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -117,7 +117,10 @@ def journal_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
 
 
 def journal_body(body: bytes, truncated: bool = False) -> str | None:
-    """The body as text for the journal: JSON secrets (`password`...) redacted.
+    """The body as text for the journal, as sent, with JSON secrets (`password`...) redacted.
+
+    The secrets are found by their `"key": "value"` pairs, at any depth, without parsing the
+    document: a body nested ten thousand deep costs the same linear scan as any other.
 
     Example:
         >>> journal_body(b'{"email": "a@b.c", "password": "p"}')
@@ -127,17 +130,13 @@ def journal_body(body: bytes, truncated: bool = False) -> str | None:
     """
     if not body:
         return None
-    text = body.decode("utf-8", "replace")
-    try:
-        document = json.loads(text)
-    except ValueError:
-        document = None
-    if isinstance(document, dict) and _SECRET_BODY_KEYS & document.keys():
-        text = json.dumps(
-            {k: REDACTED if k in _SECRET_BODY_KEYS else v for k, v in document.items()},
-            ensure_ascii=False,
-        )
+    text = _SECRET_PAIR.sub(rf'\1"{REDACTED}"', body.decode("utf-8", "replace"))
     return text + " ...(cut at 64 KiB)" if truncated else text
+
+
+_SECRET_PAIR = re.compile(
+    r'("(?:' + "|".join(sorted(_SECRET_BODY_KEYS)) + r')"\s*:\s*)"(?:[^"\\]|\\.)*"'
+)
 
 
 def select_entries(

@@ -349,6 +349,11 @@ async def _appearance(api: WebAppApi, request: Request) -> Response:
     )
 
 
+async def _healthz(api: WebAppApi, request: Request) -> Response:
+    # Recorded: 200 "OK" as text/plain, without a token (Coder's dev server proxies /healthz).
+    return PlainTextResponse("OK")
+
+
 def _constant(body: Any, *, authenticated: bool = True) -> Handler:
     async def answer(api: WebAppApi, request: Request) -> Response:
         if authenticated:
@@ -377,6 +382,7 @@ WEBAPP_ROUTES: dict[str, dict[str, _Route]] = {
     },
     "/api/v2/notifications/inbox/watch": {"GET": _Route("GET", _constant({}))},
     "/api/v2/tasks": {"GET": _Route("GET", _constant({"tasks": [], "count": 0}))},
+    "/healthz": {"GET": _Route("GET", _healthz)},
 }
 
 
