@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from coder_audit_mock.mockserver import DEFAULT_TOKENS, MockServer, MockSettings
 from coder_audit_mock.mockserver._standalone import ServeOptions, build_app
@@ -222,3 +223,9 @@ def test_the_notifications_watch_accepts_a_websocket_and_stays_quiet() -> None:
         headers={"Coder-Session-Token": DEFAULT_TOKENS["owner"]},
     ) as socket:
         socket.close()
+    # Without a session the upgrade is refused, as Coder's API-key middleware refuses it.
+    with (
+        pytest.raises(WebSocketDisconnect),
+        TestClient(app).websocket_connect("/api/v2/notifications/inbox/watch"),
+    ):
+        pass

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -110,7 +111,7 @@ class WebAppApi:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            await _hold_websocket(receive, send)
+            await self._watch(scope, receive, send)
             return
         request = Request(scope, receive)
         extra = dict(self.server.profile.response_headers)
@@ -145,14 +146,28 @@ class WebAppApi:
                 return PlainTextResponse(refusal + "\n", status_code=400)
         return await route.handler(self, request)
 
+    async def _watch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """`notifications/inbox/watch`: for a signed-in caller, a socket that stays quiet."""
+        try:
+            self.authenticate(scope)
+        except CoderError:
+            await receive()  # websocket.connect; closing before accepting refuses the upgrade
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await _hold_websocket(receive, send)
+
     # -- helpers -----------------------------------------------------------------------------
 
     def caller(self, request: Request) -> Caller:
+        return self.authenticate(request.scope)
+
+    def authenticate(self, scope: Scope) -> Caller:
+        """The signed-in caller of a request or WebSocket, or Coder's 401 `CoderError`."""
         server = self.server
         return authenticate(
             server.deployment,
-            request.headers,
-            parse_go_query(request.scope.get("query_string", b"")),
+            Headers(scope=scope),
+            parse_go_query(scope.get("query_string", b"")),
             now_us=server.clock(),
             carriers=server.profile.token_carriers,
         )
