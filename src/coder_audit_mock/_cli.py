@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import errno
 import importlib
+import os
 import re
 import socket
 import sys
@@ -23,9 +24,10 @@ if TYPE_CHECKING:
     import uvicorn
     from starlette.applications import Starlette
 
-    from coder_audit_mock.mockserver import MockServer
+    from coder_audit_mock.mockserver import AuditLog, MockServer
     from coder_audit_mock.mockserver._middleware import FaultPlan
     from coder_audit_mock.mockserver._standalone import ServeOptions
+    from coder_audit_mock.mockserver._watch import ScenarioWatcher
 
 PROG = "coder-audit-mock"
 
@@ -192,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser, subcommands = _build_parser()
     prog = PROG
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_with_serve_settings(parser, argv))
         prog = f"{PROG} {args.command}"
         return subcommands[args.command].run(args)
     except _Exit as early:
@@ -201,6 +203,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = error.prog if isinstance(error, _BadFlags) else prog
         print(f"{where}: error: {error}", file=sys.stderr)
         return error.exit_code
+
+
+def _with_serve_settings(parser: _Parser, argv: Sequence[str] | None) -> list[str]:
+    """`serve`'s words with its environment variables and config file put in front of them."""
+    from coder_audit_mock._serve_config import ConfigError, serve_argv
+
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not words or words[0] != "serve":
+        return words
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    try:
+        return ["serve", *serve_argv(words[1:], subparsers.choices["serve"], os.environ)]
+    except ConfigError as error:
+        raise _BadFlags(f"{PROG} serve", str(error)) from None
 
 
 def _build_parser() -> tuple[_Parser, dict[str, Subcommand]]:
@@ -468,6 +484,12 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     tokens = _merge_tokens(DEFAULT_TOKENS, args.tokens)
     now: dt.datetime = args.now or _EPOCH + dt.timedelta(microseconds=DEFAULT_NOW_US)
+    if args.upstream_webapp and not args.upstream:
+        raise UsageError("--upstream-webapp needs --upstream URL")
+    if args.watch and not args.scenario:
+        raise UsageError("--watch needs --scenario FILE: the file to reload")
+    if (args.export_query or args.export_limit is not None) and not args.export_scenario:
+        raise UsageError("--export-query and --export-limit need --export-scenario PATH")
     if args.export_scenario is not None:
         return _export_and_exit(args, now, tokens)
     options, notes = _serve_options(args)
@@ -475,6 +497,14 @@ def _run_serve(args: argparse.Namespace) -> int:
         # Bind before generating the data, so that a busy port fails at once.
         with _listen(args.host, args.port) as sock:
             mock = _mock_server(args, now, tokens)
+            if args.upstream:
+                from coder_audit_mock._upstream import upstream_router
+
+                options = dataclasses.replace(
+                    options,
+                    upstream=upstream_router(args.upstream, mock),
+                    webapp=args.upstream_webapp,
+                )
             app = build_app(mock, options)
             url = _url(args.host, sock.getsockname()[1])
             roles = session_tokens(mock)["roles"]  # a scenario may have moved or dropped some
@@ -482,12 +512,26 @@ def _run_serve(args: argparse.Namespace) -> int:
             for line in notes(url):
                 print(line, flush=True)
             server = uvicorn.Server(_uvicorn_config(app, args.host, sock))
+            watcher = _watcher(args, mock)
             server.run(sockets=[sock])
+            if watcher is not None:
+                watcher.stop()
             # Not started: uvicorn has logged why (the app's lifespan start-up failed).
             return 0 if server.started else 1
     except KeyboardInterrupt:
         # uvicorn shuts down gracefully on the first Ctrl-C, then re-raises it.
         return 0
+
+
+def _watcher(args: argparse.Namespace, mock: MockServer) -> ScenarioWatcher | None:
+    from coder_audit_mock.mockserver._watch import ScenarioWatcher
+
+    if not args.watch:
+        return None
+    watcher = ScenarioWatcher(mock, args.scenario, lambda line: print(line, flush=True))
+    watcher.start()
+    print(f"Watching {args.scenario}: saved changes are loaded at once", flush=True)
+    return watcher
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -636,16 +680,46 @@ def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
         "Coder-shaped 500 or 503; repeatable, one per PATH; the draws follow --seed",
     )
     parser.add_argument(
+        "--error-kinds",
+        dest="error_kinds",
+        type=_error_kinds,
+        action="append",
+        default=[],
+        metavar="[PATH=]KIND,...",
+        help="what the injected errors under PATH are, one drawn per error: 401, 403, 429 "
+        "(with Retry-After), 500, 503, drop (the connection is cut), timeout (held 30 s, then "
+        "cut), slow_body (the answer dribbles out over 5 s); default 500,503",
+    )
+    parser.add_argument(
         "--scenario",
         metavar="PATH",
         help="start from this scenario file (.json, or .yaml/.yml with PyYAML) instead of the "
         "seeded data; POST /_mock/reset returns to it",
     )
     parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="with --scenario: reload the file whenever it changes (a file that does not "
+        "validate keeps the old data; the log says why)",
+    )
+    parser.add_argument(
         "--export-scenario",
         metavar="PATH",
         help="write the starting data (seeded, or --scenario) to PATH as a scenario file "
         "(.json, .yaml) and exit without serving",
+    )
+    parser.add_argument(
+        "--export-query",
+        metavar="Q",
+        help="with --export-scenario: export only the logs this search query selects (the "
+        "API's q, e.g. 'action:create resource_type:workspace'), and only what they reference",
+    )
+    parser.add_argument(
+        "--export-limit",
+        type=_log_count,
+        metavar="N",
+        help="with --export-scenario: export only the newest N (matching) logs, and only what "
+        "they reference",
     )
     parser.add_argument(
         "--admin-token",
@@ -655,6 +729,39 @@ def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
         "admin endpoints are off when --host is not a loopback address",
     )
     parser.add_argument("--no-admin", action="store_true", help="no /_mock/ admin endpoints")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="read serve's settings from FILE (TOML, JSON or YAML: flag names as keys); every "
+        "flag can also be set as CODER_AUDIT_MOCK_<FLAG> (e.g. CODER_AUDIT_MOCK_PORT=3001); "
+        "the command line wins, then the environment, then the file",
+    )
+    parser.add_argument(
+        "--no-webapp",
+        action="store_true",
+        help="answer only the audit-log API: no users/me, authcheck, entitlements... for "
+        "Coder's web app (docs/frontend.md)",
+    )
+    parser.add_argument(
+        "--upstream",
+        metavar="URL",
+        type=_upstream_url,
+        help="forward every request the mock does not answer to the real Coder at URL (HTTP; "
+        "headers, cookies and bodies unchanged), overlaying its entitlements so that the Audit "
+        "page shows; the audit routes are the mock's, answered as the caller's role there",
+    )
+    parser.add_argument(
+        "--upstream-webapp",
+        action="store_true",
+        help="with --upstream: answer the web app's routes (users/me, authcheck, ...) from the "
+        "mock too, instead of the real Coder",
+    )
+    parser.add_argument(
+        "--unlicensed",
+        action="store_true",
+        help="answer entitlements and appearance 404, as Coder's open-source build does (the "
+        "web app then shows the Audit page's Premium paywall)",
+    )
 
 
 def _cors_origin(text: str) -> str:
@@ -700,6 +807,31 @@ def _error_rate(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _error_kinds(text: str) -> tuple[str, tuple[int | str, ...]]:
+    from coder_audit_mock.mockserver._middleware import FAULT_KINDS
+
+    path, value = _path_and_value(text)
+    kinds: list[int | str] = []
+    for word in value.split(","):
+        kind: int | str = int(word) if word.strip().isdigit() else word.strip()
+        if kind not in FAULT_KINDS:
+            choices = ", ".join(str(k) for k in FAULT_KINDS)
+            raise argparse.ArgumentTypeError(f"invalid error kind {word!r}: expected {choices}")
+        kinds.append(kind)
+    return path, tuple(kinds)
+
+
+def _upstream_url(text: str) -> str:
+    import urllib.parse
+
+    parsed = urllib.parse.urlsplit(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise argparse.ArgumentTypeError(
+            f"invalid upstream {text!r}: expected http(s)://host[:port] of a Coder"
+        )
+    return text.rstrip("/")
+
+
 def _admin_token(text: str) -> str:
     # Sent as an HTTP header value: printable ASCII without spaces, long enough to matter.
     if len(text) < 8 or not all(33 <= ord(char) <= 126 for char in text):
@@ -710,21 +842,28 @@ def _admin_token(text: str) -> str:
 
 
 def _fault_plan(args: argparse.Namespace) -> FaultPlan:
-    from coder_audit_mock.mockserver._middleware import FaultPlan, FaultRule
+    from coder_audit_mock.mockserver._middleware import FAULT_STATUSES, FaultPlan, FaultRule
 
     delays: dict[str, tuple[float, float]] = {}
     rates: dict[str, float] = {}
+    kinds: dict[str, tuple[int | str, ...]] = {}
     for flag, given, chosen in (
         ("--delay", args.delays, delays),
         ("--error-rate", args.error_rates, rates),
+        ("--error-kinds", args.error_kinds, kinds),
     ):
         for path, value in given:
             if path in chosen:
                 raise UsageError(f"argument {flag}: {path} is given more than once")
             chosen[path] = value
     rules = tuple(
-        FaultRule(path=path, delay_ms=delays.get(path, (0.0, 0.0)), error_rate=rates.get(path, 0.0))
-        for path in dict.fromkeys([*delays, *rates])
+        FaultRule(
+            path=path,
+            delay_ms=delays.get(path, (0.0, 0.0)),
+            error_rate=rates.get(path, 0.0),
+            error_statuses=kinds.get(path, FAULT_STATUSES),
+        )
+        for path in dict.fromkeys([*delays, *rates, *kinds])
     )
     return FaultPlan(rules=rules, seed=args.seed)
 
@@ -745,6 +884,8 @@ def _serve_options(args: argparse.Namespace) -> tuple[ServeOptions, Callable[[st
         admin_token=args.admin_token,
         access_log=not args.quiet,
         log_line=functools.partial(print, flush=True),
+        webapp=not args.no_webapp,
+        licensed=not args.unlicensed,
     )
 
     def notes(url: str) -> list[str]:
@@ -759,6 +900,17 @@ def _serve_options(args: argparse.Namespace) -> tuple[ServeOptions, Callable[[st
                 f"Admin endpoints off: {args.host} is reachable from other machines; "
                 "give --admin-token TOKEN to turn them on"
             )
+        if args.upstream:
+            lines.append(
+                f"Upstream: {args.upstream} answers everything but the audit routes"
+                + (" and the web app's" if args.upstream_webapp else "")
+                + " (its entitlements overlaid with the mock's licence)"
+            )
+        elif options.webapp:
+            lines.append(
+                "Coder's web app: sign in with a built-in user's email and the password "
+                "SomeSecurePassword! (CODER_HOST=" + url + " pnpm dev in Coder's site/)"
+            )
         if options.cors_origins:
             lines.append(f"CORS: pages from {', '.join(options.cors_origins)} may call it")
         for rule in options.faults.rules:
@@ -766,6 +918,7 @@ def _serve_options(args: argparse.Namespace) -> tuple[ServeOptions, Callable[[st
             delay = f"{low:g}" if low == high else f"{low:g}-{high:g}"
             lines.append(
                 f"Faults on {rule.path}: delay {delay} ms, error rate {rule.error_rate:g} "
+                f"({', '.join(str(k) for k in rule.error_statuses)}) "
                 f"(change at {url}{ADMIN_PREFIX}/faults)"
             )
         return lines
@@ -811,12 +964,50 @@ def _export_and_exit(args: argparse.Namespace, now: dt.datetime, tokens: Mapping
     )
 
     server = _mock_server(args, now, tokens)
+    logs = None
+    if args.export_query is not None or args.export_limit is not None:
+        logs = _chosen_logs(server, args.export_query or "", args.export_limit)
     try:
-        write_scenario_file(args.export_scenario, export_scenario(server))
+        write_scenario_file(args.export_scenario, export_scenario(server, logs))
     except ScenarioError as error:
         raise CliError(str(error)) from None
-    print(f"wrote {len(server.store)} logs to {args.export_scenario}")
+    count = len(server.store) if logs is None else len(logs)
+    print(f"wrote {count} logs to {args.export_scenario}")
     return 0
+
+
+def _chosen_logs(server: MockServer, q: str, limit: int | None) -> list[AuditLog]:
+    """The logs `GET /api/v2/audit?q=Q` gives the owner, newest first, at most `limit`."""
+    import warnings
+
+    with warnings.catch_warnings():  # Starlette 1.x would rather have httpx2; httpx works
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    from coder_audit_mock.mockserver import create_app_for
+    from coder_audit_mock.mockserver._admin import session_tokens
+
+    owner = session_tokens(server)["roles"].get("owner")
+    if owner is None:
+        raise CliError("--export-query needs the built-in owner (its token) in the data")
+    client = TestClient(create_app_for(server))
+    wanted = limit if limit is not None else len(server.store)
+    ids: list[str] = []
+    while len(ids) < wanted:
+        page = min(1000, wanted - len(ids))
+        answer = client.get(
+            "/api/v2/audit",
+            params={"q": q, "limit": page, "offset": len(ids)},
+            headers={"Coder-Session-Token": owner},
+        )
+        if answer.status_code != 200:
+            raise CliError(f"--export-query {q!r}: {answer.json().get('message', answer.text)}")
+        found = [log["id"] for log in answer.json()["audit_logs"]]
+        ids += found
+        if len(found) < page:
+            break
+    by_id = {str(log.id): log for log in server.store.logs}
+    return [by_id[log_id] for log_id in ids]
 
 
 SERVE = Subcommand(

@@ -557,7 +557,7 @@ def test_scenario_files_errors_name_the_file(
         read_scenario_file(tmp_path / "missing.json")
     (tmp_path / "team.yaml").write_text("logs: []\n")
     monkeypatch.setitem(sys.modules, "yaml", None)  # as if PyYAML were not installed
-    with pytest.raises(ScenarioError, match="pip install pyyaml"):
+    with pytest.raises(ScenarioError, match=r"pip install .coder-audit-mock\[yaml\]."):
         read_scenario_file(tmp_path / "team.yaml")
 
 

@@ -6,7 +6,7 @@
 | POST | `/_mock/reset` | | back to the baseline (seeded data or the loaded scenario); counts |
 | GET | `/_mock/scenario` | | the current data as a scenario (`export_scenario`) |
 | POST | `/_mock/scenario[?merge=true]` | scenario, JSON or YAML (`Content-Type: application/yaml`) | loads it (as the new baseline, or merged into the current data); counts |
-| GET | `/_mock/journal` | | `{"entries": [...]}`, the recorded requests, oldest first |
+| GET | `/_mock/journal[?method=&path=&status=&since=&until=]` | | `{"entries": [...]}`, the recorded requests, oldest first, filtered |
 | DELETE | `/_mock/journal` | | forgets them; `{"cleared": n}` |
 | GET | `/_mock/faults` | | the fault plan `{"seed", "rules": [...]}` |
 | PUT | `/_mock/faults` | a fault plan | replaces it (draws restart from its seed) |
@@ -31,7 +31,7 @@ from starlette.responses import Response
 
 from ._app import MockServer, read_body
 from ._errors import CoderError, Validation
-from ._journal import RequestJournal
+from ._journal import RequestJournal, select_entries
 from ._json import GoJSONResponse
 from ._middleware import FaultConfigError, FaultInjector, FaultPlan
 from ._scenario import (
@@ -196,7 +196,14 @@ class AdminApi:
         return GoJSONResponse(scenario_summary(self.server.deployment))
 
     async def journal_entries(self, request: Request) -> Response:
-        return GoJSONResponse({"entries": [entry.as_json() for entry in self.journal.entries()]})
+        try:
+            entries = select_entries(self.journal.entries(), dict(request.query_params))
+        except ValueError as error:
+            field, _, detail = str(error).partition(": ")
+            raise CoderError(
+                400, "Invalid journal filter.", str(error), validations=(Validation(field, detail),)
+            ) from None
+        return GoJSONResponse({"entries": [entry.as_json() for entry in entries]})
 
     async def clear_journal(self, request: Request) -> Response:
         return GoJSONResponse({"cleared": self.journal.clear()})

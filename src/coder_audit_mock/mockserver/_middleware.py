@@ -14,7 +14,9 @@ RequestRecorder   one journal entry and one access-log line per request, tokens 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import logging
 import random
 import re
 import threading
@@ -29,7 +31,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._errors import MockServerError
 from ._goparse import parse_go_query
-from ._journal import JournalEntry, RequestJournal
+from ._journal import (
+    JOURNAL_BODY_BYTES,
+    JournalEntry,
+    RequestJournal,
+    journal_body,
+    journal_headers,
+    journal_time,
+)
 from ._json import MEDIA_TYPE, go_json_bytes
 
 # Reference §6.1: the query parameters that carry a session token; their values never reach a
@@ -294,10 +303,21 @@ class CORSMiddleware:
 # faults
 
 FAULT_STATUSES: tuple[int, ...] = (500, 503)
+# Every kind an injected error may take: a Coder-shaped status, or what the network does.
+# `drop` cuts the connection after the status line; `timeout` waits `timeout_ms`, then drops;
+# `slow_body` answers normally but dribbles the body out over `slow_body_ms`.
+FAULT_KINDS: tuple[int | str, ...] = (401, 403, 429, 500, 503, "drop", "timeout", "slow_body")
+DEFAULT_TIMEOUT_MS = 30_000.0
+DEFAULT_SLOW_BODY_MS = 5_000.0
+_SLOW_BODY_CHUNKS = 20
 MAX_DELAY_MS = 60_000.0  # a bound, so that no configuration can hang a client for ever
 DEFAULT_FAULT_PATH = "/api/v2/"
 # Coder-shaped bodies (reference §1.5) for the injected answers.
 _FAULT_MESSAGES = {
+    401: "You are signed out or your session has expired. Please sign in again to continue.",
+    403: "Forbidden.",
+    # Coder's rate limiter (coderd/httpmw/ratelimit.go, its default 512 requests a minute).
+    429: "You've been rate limited for sending more than 512 requests in 1m0s.",
     500: "An internal server error occurred.",
     503: "Service unavailable.",
 }
@@ -326,7 +346,11 @@ class FaultRule:
         delay_ms: (min, max) milliseconds to wait before answering, drawn uniformly; equal
             bounds give a fixed delay.
         error_rate: the share of requests, 0 to 1, answered with an injected error.
-        error_statuses: the statuses injected errors use, one drawn per error (500 and/or 503).
+        error_statuses: the kinds injected errors take, one drawn per error (`FAULT_KINDS`:
+            401, 403, 429, 500, 503, "drop", "timeout", "slow_body"; default 500 and 503).
+        retry_after_s: the `Retry-After` seconds of a 429 or 503.
+        timeout_ms: how long a "timeout" holds the request before it drops the connection.
+        slow_body_ms: how long a "slow_body" takes to send its body.
 
     Example:
         >>> rule = FaultRule(delay_ms=(100, 300), error_rate=0.25)
@@ -337,7 +361,10 @@ class FaultRule:
     path: str = DEFAULT_FAULT_PATH
     delay_ms: tuple[float, float] = (0.0, 0.0)
     error_rate: float = 0.0
-    error_statuses: tuple[int, ...] = FAULT_STATUSES
+    error_statuses: tuple[int | str, ...] = FAULT_STATUSES
+    retry_after_s: int = 1
+    timeout_ms: float = DEFAULT_TIMEOUT_MS
+    slow_body_ms: float = DEFAULT_SLOW_BODY_MS
 
     def __post_init__(self) -> None:
         _check_rule(self, "rule")
@@ -348,6 +375,9 @@ class FaultRule:
             "delay_ms": [float(self.delay_ms[0]), float(self.delay_ms[1])],
             "error_rate": self.error_rate,
             "error_statuses": list(self.error_statuses),
+            "retry_after_s": self.retry_after_s,
+            "timeout_ms": self.timeout_ms,
+            "slow_body_ms": self.slow_body_ms,
         }
 
     @classmethod
@@ -360,19 +390,29 @@ class FaultRule:
         """
         if not isinstance(data, dict):
             raise FaultConfigError(where, f"expected an object, got {_json_type(data)}")
-        unknown = sorted(set(data) - {"path", "delay_ms", "error_rate", "error_statuses"})
+        unknown = sorted(set(data) - {"path", "delay_ms", "error_rate", "error_statuses",
+                                      "retry_after_s", "timeout_ms", "slow_body_ms"})  # fmt: skip
         if unknown:
             raise FaultConfigError(f"{where}.{unknown[0]}", "unknown field")
         path = data.get("path", DEFAULT_FAULT_PATH)
         if not isinstance(path, str):
             raise FaultConfigError(f"{where}.path", f"expected a string, got {_json_type(path)}")
         statuses = data.get("error_statuses", list(FAULT_STATUSES))
-        if not isinstance(statuses, list) or not all(type(s) is int for s in statuses):
-            raise FaultConfigError(f"{where}.error_statuses", "expected a list of 500 and/or 503")
+        if not isinstance(statuses, list) or not all(type(s) in (int, str) for s in statuses):
+            raise FaultConfigError(f"{where}.error_statuses", f"expected a list of {_KINDS_TEXT}")
         delay_ms = _delay_from_json(data.get("delay_ms", 0), f"{where}.delay_ms")
         error_rate = _rate_from_json(data.get("error_rate", 0), f"{where}.error_rate")
+        retry_after = data.get("retry_after_s", 1)
+        if type(retry_after) is not int:
+            raise FaultConfigError(f"{where}.retry_after_s", "expected whole seconds")
+        timeout_ms = _number(data.get("timeout_ms", DEFAULT_TIMEOUT_MS), f"{where}.timeout_ms",
+                             "milliseconds")  # fmt: skip
+        slow_ms = _number(data.get("slow_body_ms", DEFAULT_SLOW_BODY_MS),
+                          f"{where}.slow_body_ms", "milliseconds")  # fmt: skip
         try:
-            return cls(path, delay_ms, error_rate, tuple(statuses))
+            return cls(
+                path, delay_ms, error_rate, tuple(statuses), retry_after, timeout_ms, slow_ms
+            )
         except FaultConfigError as error:  # raised by __post_init__, which says "rule"
             raise FaultConfigError(where + error.field.removeprefix("rule"), error.detail) from None
 
@@ -392,11 +432,21 @@ def _check_rule(rule: FaultRule, where: str) -> None:
         raise FaultConfigError(
             f"{where}.error_rate", f"expected a number from 0 to 1, got {rule.error_rate:g}"
         )
-    if not rule.error_statuses or not set(rule.error_statuses) <= set(FAULT_STATUSES):
+    if not rule.error_statuses or not set(rule.error_statuses) <= set(FAULT_KINDS):
         raise FaultConfigError(
             f"{where}.error_statuses",
-            f"expected a non-empty list of 500 and/or 503, got {list(rule.error_statuses)}",
+            f"expected a non-empty list of {_KINDS_TEXT}, got {list(rule.error_statuses)}",
         )
+    if not 0 <= rule.retry_after_s <= 3600:
+        raise FaultConfigError(f"{where}.retry_after_s", "expected 0 to 3600 seconds")
+    for name, value in (("timeout_ms", rule.timeout_ms), ("slow_body_ms", rule.slow_body_ms)):
+        if not 0 <= value <= MAX_DELAY_MS:
+            raise FaultConfigError(
+                f"{where}.{name}", f"expected 0 to {MAX_DELAY_MS:g} milliseconds, got {value:g}"
+            )
+
+
+_KINDS_TEXT = ", ".join(str(kind) for kind in FAULT_KINDS)
 
 
 def _json_type(value: Any) -> str:
@@ -521,7 +571,7 @@ class FaultDecision:
     """
 
     delay_s: float = 0.0
-    status: int | None = None
+    status: int | str | None = None
     rule: FaultRule | None = None
 
 
@@ -598,22 +648,79 @@ class FaultMiddleware:
         decision = self.injector.decide(path)
         if decision.delay_s > 0:
             await anyio.sleep(decision.delay_s)
-        if decision.status is None or decision.rule is None:
+        rule, kind = decision.rule, decision.status
+        if kind is None or rule is None:
             await self.app(scope, receive, send)
             return
+        if kind == "slow_body":
+            await self.app(scope, receive, _dribbling(send, rule.slow_body_ms / 1000))
+            return
+        if kind in ("drop", "timeout"):
+            if kind == "timeout":
+                await anyio.sleep(rule.timeout_ms / 1000)
+            await _drop(send, str(kind))
+            return
+        assert isinstance(kind, int)
         detail = (
-            f"fault injected by coder-audit-mock: error_rate {decision.rule.error_rate:g} "
-            f"on {decision.rule.path} (PUT or DELETE /_mock/faults to change it)"
+            f"fault injected by coder-audit-mock: error_rate {rule.error_rate:g} "
+            f"on {rule.path} (PUT or DELETE /_mock/faults to change it)"
         )
-        headers = [("X-Mock-Fault", str(decision.status))]
-        if decision.status == 503:
-            headers.append(("Retry-After", "1"))
-        await send_json(
-            send,
-            decision.status,
-            {"message": _FAULT_MESSAGES[decision.status], "detail": detail},
-            headers,
-        )
+        headers = [("X-Mock-Fault", str(kind))]
+        if kind in (429, 503):
+            headers.append(("Retry-After", str(rule.retry_after_s)))
+        await send_json(send, kind, {"message": _FAULT_MESSAGES[kind], "detail": detail}, headers)
+
+
+class DroppedConnection(Exception):
+    """Raised to make the ASGI server cut the connection (an injected `drop` or `timeout`)."""
+
+
+class _QuietDrops(logging.Filter):
+    """Keeps the server's traceback for an injected drop out of its error log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+
+
+async def _drop(send: Send, kind: str) -> None:
+    # ASGI cannot close a socket: an error after the status line makes the server close it, so
+    # the client sees an answer cut short (a body shorter than its Content-Length).
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-length", b"1024"), (b"x-mock-fault", kind.encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": b"", "more_body": True})
+    raise DroppedConnection(kind)
+
+
+def _dribbling(send: Send, seconds: float) -> Send:
+    """`send`, with each body sent in small pieces spread over `seconds`."""
+
+    async def send_slowly(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [*message.get("headers", ()), (b"x-mock-fault", b"slow_body")]
+            await send({**message, "headers": headers})
+            return
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        body: bytes = message.get("body", b"")
+        size = max(1, -(-len(body) // _SLOW_BODY_CHUNKS))
+        pieces = [body[i : i + size] for i in range(0, len(body), size)] or [b""]
+        for index, piece in enumerate(pieces):
+            await anyio.sleep(seconds / len(pieces))
+            last = index == len(pieces) - 1
+            await send(
+                {**message, "body": piece, "more_body": message.get("more_body", False) or not last}
+            )
+
+    return send_slowly
 
 
 # ---------------------------------------------------------------------------------------------
@@ -664,10 +771,15 @@ class RequestRecorder:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        arrived = time.time()
         query = parse_go_query(scope.get("query_string", b""))
         role = None if self.role_of is None else self.role_of(Headers(scope=scope), query)
         status = 500  # what the client sees if the app fails before answering
         recorded = False
+        body = None
+        if self.journal is not None and scope["method"] not in ("GET", "HEAD"):
+            body = _BodyCopy(receive)  # only requests that carry a body pay for the copy
+            receive = body.receive
 
         def record() -> None:
             nonlocal recorded
@@ -684,6 +796,9 @@ class RequestRecorder:
                         role=role,
                         status=status,
                         duration_ms=duration_ms,
+                        time=journal_time(arrived),
+                        headers=journal_headers(scope.get("headers", ())),
+                        body=None if body is None else body.text(),
                     )
                 )
             if self.log_line is not None:
@@ -695,6 +810,9 @@ class RequestRecorder:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                if body is not None:
+                    # Answered before reading the body (a 401, a 403): keep it all the same.
+                    await body.drain()
             elif message["type"] == "http.response.body" and not message.get("more_body", False):
                 # Record before the last byte leaves: a client that has its answer must find
                 # its request in the journal.
@@ -705,3 +823,38 @@ class RequestRecorder:
             await self.app(scope, receive, send_recording_status)
         finally:
             record()
+
+
+class _BodyCopy:
+    """Passes the request's body messages on, keeping the first `JOURNAL_BODY_BYTES` bytes."""
+
+    _DRAIN_SECONDS = 0.05  # how long an unread body may keep the answer waiting
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self._chunks = bytearray()
+        self._truncated = False
+        self._complete = False
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            chunk = message.get("body", b"")
+            room = JOURNAL_BODY_BYTES - len(self._chunks)
+            self._chunks += chunk[:room]
+            self._truncated = self._truncated or len(chunk) > room
+            self._complete = not message.get("more_body", False)
+        else:
+            self._complete = True
+        return message
+
+    async def drain(self) -> None:
+        """Read what the app left unread, up to the kept size and for a moment at most."""
+        while not self._complete and not self._truncated:
+            try:
+                await asyncio.wait_for(self.receive(), self._DRAIN_SECONDS)
+            except TimeoutError:
+                return
+
+    def text(self) -> str | None:
+        return journal_body(bytes(self._chunks), self._truncated)

@@ -54,7 +54,7 @@ import random
 import re
 import typing
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +89,7 @@ from ._model import (
     WorkspaceApp,
     WorkspaceBuild,
 )
+from ._references import referenced_ids
 from ._render import format_time
 from ._testgenerate import MAX_JSON_DEPTH, parse_rfc3339
 
@@ -969,11 +970,13 @@ def _export_log(log: AuditLog) -> dict[str, Any]:
     }
 
 
-def export_scenario(server: MockServer) -> dict[str, Any]:
+def export_scenario(server: MockServer, logs: Sequence[AuditLog] | None = None) -> dict[str, Any]:
     """The server's current data as a scenario (`base: empty`, every field written out).
 
     Loading the result into a server with the same settings gives the same API answers;
-    tokens are included (a scenario must let its callers sign in).
+    tokens are included (a scenario must let its callers sign in). With `logs`, only those
+    logs and what they reference (`_references.referenced_ids`: actors, organizations, the
+    resources behind their links, and the built-in callers) are written.
 
     Example:
         >>> from coder_audit_mock.mockserver import MockServer, MockSettings
@@ -985,6 +988,12 @@ def export_scenario(server: MockServer) -> dict[str, Any]:
         True
     """
     d = server.deployment
+    chosen = server.store.logs if logs is None else list(logs)
+    kept = None if logs is None else referenced_ids(d, chosen)
+
+    def keep(record_id: uuid.UUID) -> bool:
+        return kept is None or record_id in kept
+
     keys_by_user: dict[uuid.UUID, list[APIKey]] = {}
     for key in d.api_keys.values():
         keys_by_user.setdefault(key.user_id, []).append(key)
@@ -994,18 +1003,21 @@ def export_scenario(server: MockServer) -> dict[str, Any]:
         "organizations": [
             {field: _jsonable(getattr(o, field)) for field in _ORGANIZATION_FIELDS}
             for o in d.organizations.values()
+            if keep(o.id)
         ],
-        "users": [_export_user(u, keys_by_user.get(u.id, [])) for u in d.users.values()],
+        "users": [
+            _export_user(u, keys_by_user.get(u.id, [])) for u in d.users.values() if keep(u.id)
+        ],
         "builtin_roles": {role: str(user_id) for role, user_id in d.role_users.items()},
     }
     for section, (attribute, record_type) in RECORD_SECTIONS.items():
-        records = getattr(d, attribute).values()
+        records = [record for record in getattr(d, attribute).values() if keep(record.id)]
         if records:
             names = [field.name for field in dataclasses.fields(record_type)]
             scenario[section] = [
                 {name: _jsonable(getattr(record, name)) for name in names} for record in records
             ]
-    scenario["logs"] = [_export_log(log) for log in server.store.logs]
+    scenario["logs"] = [_export_log(log) for log in chosen]
     return scenario
 
 
@@ -1137,7 +1149,8 @@ def _yaml_module(source: str) -> Any:
         return importlib.import_module("yaml")
     except ImportError:
         raise ScenarioError(
-            source, "YAML scenarios need PyYAML: pip install pyyaml (or use a .json file)"
+            source,
+            "YAML scenarios need PyYAML: pip install 'coder-audit-mock[yaml]' (or use a .json file)",
         ) from None
 
 

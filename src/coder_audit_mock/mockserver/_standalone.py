@@ -23,7 +23,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._admin import ADMIN_PREFIX, ADMIN_TOKEN_HEADER, AdminApi
-from ._app import MockServer, create_app_for
+from ._app import AUDIT_PREFIX, MockServer, create_app_for
 from ._auth import session_token
 from ._journal import DEFAULT_JOURNAL_SIZE, RequestJournal
 from ._middleware import (
@@ -35,6 +35,7 @@ from ._middleware import (
     RequestRecorder,
 )
 from ._scenario import builtin_tokens
+from ._webapp import WebAppApi
 
 access_logger = logging.getLogger("coder_audit_mock.access")
 
@@ -55,6 +56,13 @@ class ServeOptions:
         log_line: where access-log lines go (default: the `coder_audit_mock.access` logger at
             INFO level).
         journal_size: how many requests the journal keeps.
+        webapp: also answer the calls Coder's web app makes to sign in and render the Audit
+            page (`_webapp.WebAppApi`); `serve` turns it on, `--no-webapp` off.
+        licensed: with `webapp`, answer `entitlements` as a licensed deployment (False: the
+            open-source build's 404).
+        upstream: given the mock's own app (the audit routes, and the web app's with `webapp`)
+            and a test of which paths it owns, the app that answers everything that is not
+            admin (`coder_audit_mock._upstream.upstream_router`: the rest goes to a real Coder).
 
     Example:
         >>> ServeOptions(cors_origins=("http://localhost:5173",), access_log=False).admin
@@ -68,6 +76,9 @@ class ServeOptions:
     access_log: bool = True
     log_line: Callable[[str], None] | None = None
     journal_size: int = DEFAULT_JOURNAL_SIZE
+    webapp: bool = False
+    licensed: bool = True
+    upstream: Callable[[ASGIApp, Callable[[str], bool]], ASGIApp] | None = None
 
 
 def build_app(server: MockServer, options: ServeOptions | None = None) -> Starlette:
@@ -102,12 +113,27 @@ def build_app(server: MockServer, options: ServeOptions | None = None) -> Starle
             routes=[Route(ADMIN_PREFIX + "{rest:path}", admin.handle, methods=_ALL_METHODS)]
         )
 
+    webapp = WebAppApi(server, licensed=options.licensed) if options.webapp else None
+
+    async def local(scope: Scope, receive: Receive, send: Send) -> None:
+        if webapp is not None and webapp.handles(scope.get("path", "")):
+            await webapp(scope, receive, send)
+        else:
+            await mock_app(scope, receive, send)
+
+    def owned(path: str) -> bool:
+        # In upstream mode, what the mock answers itself (all else goes to the real Coder).
+        audit = path == AUDIT_PREFIX or path.startswith(AUDIT_PREFIX + "/")
+        return audit or (webapp is not None and webapp.handles(path))
+
+    api = local if options.upstream is None else options.upstream(local, owned)
+
     async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
-        # Plain ASGI, no second router: the admin prefix or the mock (which routes itself).
+        # Plain ASGI, no second router: the admin prefix, else the API (mock or upstream).
         if admin_app is not None and scope.get("path", "").startswith(ADMIN_PREFIX):
             await admin_app(scope, receive, send)
         else:
-            await mock_app(scope, receive, send)
+            await api(scope, receive, send)
 
     stack: ASGIApp = FaultMiddleware(dispatch, injector=faults, exempt=(ADMIN_PREFIX,))
     if options.cors_origins:
