@@ -466,6 +466,8 @@ def _uvicorn_config(app: Starlette, host: str, sock: socket.socket) -> uvicorn.C
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
+    from coder_audit_mock._http import http_protocol
+
     # The banner already says where the server listens: keep uvicorn's start-up chatter out
     # (warnings and errors still show). Its access log stays off: it would print query strings
     # with their session tokens; the app's own access log redacts them (and obeys --quiet).
@@ -479,6 +481,10 @@ def _uvicorn_config(app: Starlette, host: str, sock: socket.socket) -> uvicorn.C
         access_log=False,
         lifespan="on",
         server_header=False,  # Coder (Go net/http) sends no Server header
+        # uvloop when installed (uvicorn's "auto"); httptools, with h11 for the methods it
+        # refuses (see _http): the fastest parser, answering as h11 does.
+        loop="auto",
+        http=http_protocol(),
     )
 
 
@@ -674,9 +680,8 @@ def _fault_plan(args: argparse.Namespace) -> FaultPlan:
 
 def _serve_options(args: argparse.Namespace) -> tuple[ServeOptions, Callable[[str], list[str]]]:
     """The standalone options, and the banner notes about them (given the server's URL)."""
-    import functools
-
     from coder_audit_mock.mockserver._admin import ADMIN_PREFIX, ADMIN_TOKEN_HEADER
+    from coder_audit_mock.mockserver._middleware import BatchedLines
     from coder_audit_mock.mockserver._standalone import ServeOptions, is_loopback
 
     admin = not args.no_admin
@@ -687,7 +692,7 @@ def _serve_options(args: argparse.Namespace) -> tuple[ServeOptions, Callable[[st
         admin=admin and not exposed,
         admin_token=args.admin_token,
         access_log=not args.quiet,
-        log_line=functools.partial(print, flush=True),
+        log_line=BatchedLines(),  # one flush per event-loop turn, not per line
     )
 
     def notes(url: str) -> list[str]:

@@ -117,7 +117,13 @@ def build_app(server: MockServer, options: ServeOptions | None = None) -> Starle
             allow_headers=(*DEFAULT_CORS_HEADERS, ADMIN_TOKEN_HEADER),
         )
     log_line = (options.log_line or access_logger.info) if options.access_log else None
-    stack = RequestRecorder(stack, journal=journal, log_line=log_line, role_of=_role_finder(server))
+    stack = RequestRecorder(
+        stack,
+        journal=journal,
+        log_line=log_line,
+        role_of=_role_finder(server),
+        roles_version=lambda: server.store.version,  # tokens and users change only with it
+    )
     app = _StandaloneApp(stack)
     app.state.mock = server
     app.state.journal = journal

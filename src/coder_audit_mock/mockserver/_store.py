@@ -142,6 +142,9 @@ class AuditStore:
         self.count_cap = count_cap
         self.renderer = renderer
         self._lock = threading.RLock()
+        # Bumped after every change of what a query can answer (load, insert): caches of whole
+        # answers (`_answers.AnswerCache`) keep an answer only while it is unchanged.
+        self.version = 0
         self.replace(deployment)
 
     # -- state ---------------------------------------------------------------------------
@@ -159,6 +162,7 @@ class AuditStore:
         self._index = index
         self._bitsets: dict[tuple[str, Hashable], int] = {}
         self._rendered: dict[Viewer | None, dict[uuid.UUID, bytes]] = {}
+        self.version += 1  # last: a reader that saw the old version never keeps a new answer
 
     def _index_append(self, index: _Index, log: AuditLog) -> None:
         position = len(index.times)
@@ -231,6 +235,8 @@ class AuditStore:
                 rendered = self._rendered
                 self._load(logs)
                 self._rendered = rendered
+                return  # _load has bumped the version
+            self.version += 1
 
     def _extend_bitsets(self, log: AuditLog, position: int) -> None:
         bit = 1 << position
