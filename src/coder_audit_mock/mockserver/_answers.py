@@ -12,7 +12,7 @@ decide a read's answer:
   scenario loading, reset, `add_user`/`add_log`...), so no answer outlives a write;
 - the caller's token expiry: an answer is replayed only while the clock is before the expiry
   of the key that authenticated it (after that the same request is a 401);
-- the server (its profile, settings, tokens): one cache per app.
+- the server (its profile, settings, tokens): one cache per `MockServer`.
 
 Only answers the handler marks cacheable (`allow_caching`: a 200 page of audit logs) are
 kept; errors, 401s (their challenge names the Host), writes and streamed bodies never are.
@@ -106,6 +106,7 @@ class AnswerCache:
         self._answers: dict[Hashable, CachedAnswer] = {}
         self._bytes = 0
         self._lock = threading.Lock()
+        self.hits = 0  # answers replayed so far (for tests and the benchmark)
 
     def __len__(self) -> int:
         return len(self._answers)
@@ -118,6 +119,7 @@ class AnswerCache:
         if answer.version != self._version() or self._clock() >= answer.until_us:
             self._drop(key)
             return None
+        self.hits += 1
         return answer
 
     def clear(self) -> None:

@@ -123,6 +123,9 @@ class MockServer:
         started = time.monotonic_ns()
         self.clock = clock or (lambda: settings.now_us + (time.monotonic_ns() - started) // 1000)
         self._ids = random.Random(f"testgenerate:{settings.seed}")
+        # Whole answers to repeated GETs (_answers); the clock is looked up on each call, as
+        # tests may swap it.
+        self.answers = AnswerCache(version=lambda: self.store.version, clock=lambda: self.clock())
 
     @property
     def deployment(self) -> Deployment:
@@ -373,7 +376,7 @@ def create_app(
 class _MockApp(Starlette):
     """Starlette, with the audit route group answered without the router and middleware stack.
 
-    A GET answered before, with nothing written since, is replayed from `answers` (`_answers`).
+    A GET answered before, with nothing written since, is replayed from the server's `answers`.
     Every `/api/v2/audit` request goes to `MockServer.audit_group`, which matches its own
     routes (as chi's sub-router does, after authentication), so Starlette's route matching
     and exception middlewares only add time there: about a third of the mock's own cost per
@@ -383,10 +386,6 @@ class _MockApp(Starlette):
     def __init__(self, server: MockServer, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._server = server
-        # Looked up on each call: tests may swap the server's clock.
-        self.answers = AnswerCache(
-            version=lambda: server.store.version, clock=lambda: server.clock()
-        )
         self._extra_headers = [
             (name.lower().encode("latin-1"), value.encode("latin-1"))
             for name, value in server.profile.response_headers
@@ -401,11 +400,11 @@ class _MockApp(Starlette):
             # nothing that could have answered differently (see _answers).
             key = request_key(scope)
             if key is not None:
-                answer = self.answers.get(key)
+                answer = self._server.answers.get(key)
                 if answer is not None:
                     await answer.replay(send)
                     return
-                send = self.answers.recording(key, scope, send)
+                send = self._server.answers.recording(key, scope, send)
         extra = self._extra_headers
         if extra:
             send = _adding_headers(send, extra)
