@@ -87,8 +87,9 @@ class Subcommand:
 # need only the base install (stdlib, starlette, faker, uvicorn) and be quick. Import heavy
 # or optional things (an extra such as schemathesis) inside `run`, and turn their ImportError
 # into `CliError("check needs the contracts extra: pip install 'coder-audit-mock[contracts]'")`.
+SERVE_ROW = "coder_audit_mock._cli:SERVE"
 SUBCOMMANDS: tuple[str, ...] = (
-    "coder_audit_mock._cli:SERVE",
+    SERVE_ROW,
     "coder_audit_mock.contracts._cli:CHECK",
     "coder_audit_mock.contracts._diff_cli:DIFF",
     "coder_audit_mock.fidelity._cli:RECORD",
@@ -137,7 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> main(["serve", "--port", "abc"])  # prints the one-line error on stderr
         2
     """
-    parser, subcommands = _build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # `serve` needs only its own row: the other rows' packages import the contract kit
+    # (Schemathesis, half a second), which a server's start-up has no use for.
+    rows = (SERVE_ROW,) if argv[:1] == ["serve"] else SUBCOMMANDS
+    parser, subcommands = _build_parser(rows)
     prog = PROG
     try:
         args = parser.parse_args(argv)
@@ -151,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
 
 
-def _build_parser() -> tuple[_Parser, dict[str, Subcommand]]:
+def _build_parser(rows: Sequence[str] = SUBCOMMANDS) -> tuple[_Parser, dict[str, Subcommand]]:
     parser = _Parser(
         prog=PROG,
         description="A mock of Coder's audit-log API (GET /api/v2/audit) with seeded data.",
@@ -159,7 +164,7 @@ def _build_parser() -> tuple[_Parser, dict[str, Subcommand]]:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     subcommands = {}
-    for reference in SUBCOMMANDS:
+    for reference in rows:
         subcommand = _load(reference)
         subcommand.add_arguments(
             commands.add_parser(
