@@ -8,11 +8,13 @@ contract (Schemathesis plus the semantic checks, whose cases are Hypothesis exam
 send several requests each). Over HTTP the mock runs as `coder-audit-mock serve` (or
 bench/serve.py) with the same seed and log count as in process.
 
-Over HTTP, the kit's Schemathesis run is compared with plain `schemathesis run` (the CLI, same
-schema URL, token header, seed and examples per operation, `--continue-on-failure`, as the
-kit's thorough depth; the kit's quick depth stops an operation at its first failure) against a
-fresh `serve` of its own. There a case is an HTTP request the server answered: both are counted
-the same way, from the server's request journal.
+Over HTTP, the kit's Schemathesis run is compared with plain `schemathesis run` (the CLI) on
+the same schema, the kit's document (`read_document()`: the project's OpenAPI document with the
+links that give Schemathesis a stateful phase), written to a file: same token header, seed and
+examples per operation, with `--continue-on-failure` (the kit's waivers excuse its known
+failures; plain Schemathesis would otherwise stop an operation at the first), each against a
+fresh `serve` of its own. There a case is an HTTP request the server answered: both are
+counted the same way, from the server's request journal.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -78,6 +81,9 @@ def measure_kit_versus_plain(
     plain_cli = shutil.which("schemathesis") or str(
         pathlib.Path(sys.executable).with_name("schemathesis")
     )
+    from coder_audit_mock.contracts import read_document
+
+    document = read_document()
     results: dict[str, Any] = {"max_examples": examples}
     with _served(env) as url:
         with open_target(url, token=DEFAULT_TOKENS["owner"], tokens=DEFAULT_TOKENS) as target:
@@ -85,9 +91,11 @@ def measure_kit_versus_plain(
                 target, seed=_SEED, depth="quick", max_examples=max_examples, semantic=False
             )
         results["kit"] = _rate(url, report.elapsed_seconds, len(report.failures))
-    with _served(env) as url:
+    with _served(env) as url, tempfile.TemporaryDirectory() as scratch:
+        schema_file = pathlib.Path(scratch) / "openapi.json"
+        schema_file.write_text(json.dumps(dict(document.content)), encoding="utf-8")
         command = [
-            plain_cli, "run", f"{url}/openapi.json",
+            plain_cli, "run", str(schema_file), "--url", url + document.base_path.rstrip("/"),
             "--header", f"Coder-Session-Token: {DEFAULT_TOKENS['owner']}",
             "--max-examples", str(examples), "--seed", str(_SEED), "--continue-on-failure",
         ]  # fmt: skip
@@ -101,9 +109,10 @@ def measure_kit_versus_plain(
         seconds = float(found[-1]) if found else wall
         results["plain"] = {
             **_rate(url, seconds, None),
-            "command": " ".join(["schemathesis", *command[1:]]).replace(
-                DEFAULT_TOKENS["owner"], "OWNER_TOKEN"
-            ),
+            "command": " ".join(["schemathesis", *command[1:]])
+            .replace(DEFAULT_TOKENS["owner"], "OWNER_TOKEN")
+            .replace(str(schema_file), "KIT_DOCUMENT.json")
+            .replace(url, "http://127.0.0.1:PORT"),
             "wall_seconds": round(wall, 2),
             "exit_code": completed.returncode,
         }
