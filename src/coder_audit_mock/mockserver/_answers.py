@@ -5,7 +5,7 @@ request a million times; between two writes the answer cannot change. `AnswerCac
 exact messages the app sent (status, headers, body) for a key made of everything that can
 decide a read's answer:
 
-- the request itself: path, raw query string, scheme and every header as received (token
+- the request itself: path (decoded and raw), raw query string, scheme and every header as received (token
   carriers, Host, Origin, Accept, cookies...), so two requests share an answer only when they
   are byte for byte the same request;
 - the data: the store's `version`, bumped after every write (testgenerate, the admin endpoints,
@@ -30,6 +30,7 @@ from starlette.types import Message, Scope, Send
 
 # Where a handler says "this answer may be replayed until <microseconds>" (see allow_caching).
 CACHEABLE_UNTIL_KEY = "coder_audit_mock.cacheable_until_us"
+REQUEST_KEY = "coder_audit_mock.request_key"  # request_key's value, once computed
 MAX_ENTRIES = 2048
 MAX_BYTES = 64 << 20
 MAX_KEY_BYTES = 16 << 10  # longer requests (fuzzers, giant cookies) are answered uncached
@@ -59,21 +60,36 @@ class CachedAnswer:
 
 
 def request_key(scope: Scope) -> Hashable | None:
-    """What identifies a GET for the cache, or None when it is not worth keeping (too long).
+    """What identifies a request for the caches, or None when it is not worth keeping (too long).
+
+    Computed once per request and kept in the scope: the journal's memo and the answer cache
+    both key on it.
 
     Example:
         >>> scope = {"path": "/api/v2/audit", "query_string": b"limit=1", "headers": []}
-        >>> request_key(scope) == request_key(dict(scope))
+        >>> request_key(scope) == request_key(dict(scope, headers=[]))
         True
     """
+    if REQUEST_KEY in scope:
+        key: Hashable | None = scope[REQUEST_KEY]
+        return key
     query: bytes = scope.get("query_string", b"")
     headers = tuple(scope.get("headers", ()))
     size = len(query)
     for name, value in headers:
         size += len(name) + len(value)
-    if size > MAX_KEY_BYTES:
-        return None
-    return (scope["path"], scope.get("root_path", ""), scope.get("scheme"), query, headers)
+    key = None
+    if size <= MAX_KEY_BYTES:
+        key = (
+            scope["path"],
+            scope.get("raw_path"),
+            scope.get("root_path", ""),
+            scope.get("scheme"),
+            query,
+            headers,
+        )
+    scope[REQUEST_KEY] = key
+    return key
 
 
 class AnswerCache:

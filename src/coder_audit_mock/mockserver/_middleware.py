@@ -29,6 +29,7 @@ import anyio
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ._answers import request_key
 from ._errors import MockServerError
 from ._goparse import parse_go_query
 from ._journal import JournalEntry, RequestJournal
@@ -673,11 +674,6 @@ class BatchedLines:
 
 
 _MEMO_SIZE = 1024
-_MEMO_KEY_BYTES = 16 << 10
-
-
-def _key_bytes(query_string: bytes, headers: tuple[tuple[bytes, bytes], ...]) -> int:
-    return len(query_string) + sum(len(name) + len(value) for name, value in headers)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -740,20 +736,18 @@ class RequestRecorder:
         remembered only for as long as `roles_version` stays the same; with a `role_of` but
         no `roles_version`, nothing says when a role changes, so nothing is remembered.
         """
-        headers = tuple(scope.get("headers", ()))
-        query_string = scope.get("query_string", b"")
-        key = (scope.get("raw_path"), scope["path"], query_string, headers)
+        key = request_key(scope)
         if self.role_of is None:
             version: int | None = 0
         else:
             version = None if self.roles_version is None else self.roles_version()
-        facts = self._memo.get(key)
+        facts = None if key is None else self._memo.get(key)
         if facts is not None and facts.version == version:
             return facts.role, facts.query, facts.target
-        query = parse_go_query(query_string)
+        query = parse_go_query(scope.get("query_string", b""))
         role = None if self.role_of is None else self.role_of(Headers(scope=scope), query)
         facts = _RequestFacts(version, role, redact_query(query), request_target(scope))
-        if version is not None and _key_bytes(query_string, headers) <= _MEMO_KEY_BYTES:
+        if version is not None and key is not None:
             if len(self._memo) >= _MEMO_SIZE:
                 del self._memo[next(iter(self._memo))]  # the oldest
             self._memo[key] = facts
