@@ -45,18 +45,14 @@ def _faithful_protocol_class() -> type[asyncio.Protocol]:
             super().__init__(config, *args, **kwargs)
             self._in_message = False
             self._completed = 0
-            # The bytes of the request being parsed, kept until its method has been accepted
-            # (its headers are complete): only they can go to h11.
-            self._head: bytearray | None = None
+            # The chunks of the request being parsed, kept (not copied) until its headers are
+            # complete, i.e. its method was accepted: only they can go to h11.
+            self._head: list[bytes] | None = None
             self._head_completed = 0
 
         def on_message_begin(self) -> None:
             self._in_message = True
             super().on_message_begin()
-
-        def on_headers_complete(self) -> None:
-            self._head = None
-            super().on_headers_complete()
 
         def on_message_complete(self) -> None:
             self._in_message = False
@@ -65,17 +61,18 @@ def _faithful_protocol_class() -> type[asyncio.Protocol]:
 
         def data_received(self, data: bytes) -> None:
             if not self._in_message:
-                self._head = bytearray()
+                self._head = [data]
                 self._head_completed = self._completed
-            if self._head is not None:
-                self._head += data
+            elif self._head is not None:
+                self._head.append(data)
+            cycle = self.cycle
             try:
                 self._unset_keepalive_if_required()
                 self.parser.feed_data(data)
             except httptools.HttpParserInvalidMethodError:
-                if self._can_hand_over():
+                if self._can_hand_over(cycle):
                     assert self._head is not None
-                    self._hand_over_to_h11(bytes(self._head))
+                    self._hand_over_to_h11(b"".join(self._head))
                     return
                 self._refuse()
             except httptools.HttpParserError:
@@ -85,13 +82,17 @@ def _faithful_protocol_class() -> type[asyncio.Protocol]:
                     self.handle_websocket_upgrade()
                 else:
                     self._unsupported_upgrade_warning()
+            if self.cycle is not cycle:  # a request's headers were parsed: its method is known
+                self._head = None
 
-        def _can_hand_over(self) -> bool:
-            # All of the refused request's bytes are known, and no answer is still being sent.
+        def _can_hand_over(self, cycle: Any) -> bool:
+            # All of the refused request's bytes are known (no request completed or began its
+            # cycle since they started), and no answer is still being sent.
             return (
                 self._head is not None
                 and self._completed == self._head_completed
-                and (self.cycle is None or self.cycle.response_complete)
+                and self.cycle is cycle
+                and (cycle is None or cycle.response_complete)
                 and not self.pipeline
             )
 
