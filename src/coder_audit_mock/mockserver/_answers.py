@@ -51,12 +51,16 @@ class CachedAnswer:
     version: int
     until_us: int
 
-    async def replay(self, send: Send) -> None:
+    def start_message(self) -> Message:
         # Fresh messages and header list each time: outer layers (CORS) edit them in place.
-        await send(
-            {"type": "http.response.start", "status": self.status, "headers": list(self.headers)}
-        )
-        await send({"type": "http.response.body", "body": self.body})
+        return {"type": "http.response.start", "status": self.status, "headers": list(self.headers)}
+
+    def body_message(self) -> Message:
+        return {"type": "http.response.body", "body": self.body}
+
+    async def replay(self, send: Send) -> None:
+        await send(self.start_message())
+        await send(self.body_message())
 
 
 def request_key(scope: Scope) -> Hashable | None:

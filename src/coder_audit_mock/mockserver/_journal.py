@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 DEFAULT_JOURNAL_SIZE = 10_000
@@ -53,6 +54,15 @@ class JournalEntry:
         }
 
 
+_Fields = tuple[str, str, Mapping[str, list[str]], "str | None", int, float]
+
+
+def _entry(fields: _Fields) -> JournalEntry:
+    method, path, query, role, status, duration_ms = fields
+    copied = {name: list(values) for name, values in query.items()}
+    return JournalEntry(method, path, copied, role, status, duration_ms)
+
+
 class RequestJournal:
     """The last `size` answered requests, oldest first; safe to use from several threads.
 
@@ -71,7 +81,8 @@ class RequestJournal:
     def __init__(self, size: int = DEFAULT_JOURNAL_SIZE) -> None:
         if size < 1:
             raise ValueError(f"journal size must be at least 1, not {size}")
-        self._entries: collections.deque[JournalEntry] = collections.deque(maxlen=size)
+        # Entries, or the fields of one as `add` got them: built into entries when read.
+        self._entries: collections.deque[JournalEntry | _Fields] = collections.deque(maxlen=size)
         self._lock = threading.Lock()
 
     def record(self, entry: JournalEntry) -> None:
@@ -79,10 +90,25 @@ class RequestJournal:
         with self._lock:
             self._entries.append(entry)
 
+    def add(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        role: str | None,
+        status: int,
+        duration_ms: float,
+    ) -> None:
+        """Append one entry from its fields; the entry (and its copy of `query`) is built when
+        read, so recording a request costs one append (`query` must not change afterwards)."""
+        with self._lock:
+            self._entries.append((method, path, query, role, status, duration_ms))
+
     def entries(self) -> list[JournalEntry]:
         """A copy of the recorded entries, oldest first."""
         with self._lock:
-            return list(self._entries)
+            kept = list(self._entries)
+        return [item if isinstance(item, JournalEntry) else _entry(item) for item in kept]
 
     def clear(self) -> int:
         """Forget every entry; returns how many there were."""

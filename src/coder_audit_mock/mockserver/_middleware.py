@@ -29,10 +29,10 @@ import anyio
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._answers import request_key
+from ._answers import CachedAnswer, request_key
 from ._errors import MockServerError
 from ._goparse import parse_go_query
-from ._journal import JournalEntry, RequestJournal
+from ._journal import RequestJournal
 from ._json import MEDIA_TYPE, go_json_bytes
 
 # Reference §6.1: the query parameters that carry a session token; their values never reach a
@@ -753,30 +753,48 @@ class RequestRecorder:
             self._memo[key] = facts
         return facts.role, facts.query, facts.target
 
+    def _record(
+        self, scope: Scope, facts: tuple[str | None, Mapping[str, list[str]], str], status: int,
+        started: float,
+    ) -> None:  # fmt: skip
+        role, query, target = facts
+        duration_ms = (time.perf_counter() - started) * 1000
+        if self.journal is not None:
+            # The memo's query dict, shared by every repeat of the request: it never changes,
+            # and the journal copies it when it is read.
+            self.journal.add(scope["method"], scope["path"], query, role, status, duration_ms)
+        if self.log_line is not None:
+            self.log_line(f"{scope['method']} {target} {status} {duration_ms:.1f}ms")
+
+    async def replay(self, scope: Scope, answer: CachedAnswer, send: Send) -> None:
+        """Send a cached answer to an HTTP request and record it, as `__call__` would have.
+
+        The standalone app's shortcut for a repeated GET (`_standalone`): the layers inside
+        the recorder would only have passed the request on and the answer back.
+        """
+        if self.journal is None and self.log_line is None:
+            await answer.replay(send)
+            return
+        started = time.perf_counter()
+        facts = self._facts(scope)
+        await send(answer.start_message())
+        self._record(scope, facts, answer.status, started)  # before the last byte leaves
+        await send(answer.body_message())
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or (self.journal is None and self.log_line is None):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        role, query, target = self._facts(scope)
+        facts = self._facts(scope)
         status = 500  # what the client sees if the app fails before answering
         recorded = False
 
         def record() -> None:
             nonlocal recorded
-            if recorded:
-                return
-            recorded = True
-            duration_ms = (time.perf_counter() - started) * 1000
-            if self.journal is not None:
-                # The query is copied: the memo's dict is shared by every repeat of the request.
-                copied = {name: list(values) for name, values in query.items()}
-                entry = JournalEntry(
-                    scope["method"], scope["path"], copied, role, status, duration_ms
-                )
-                self.journal.record(entry)
-            if self.log_line is not None:
-                self.log_line(f"{scope['method']} {target} {status} {duration_ms:.1f}ms")
+            if not recorded:
+                recorded = True
+                self._record(scope, facts, status, started)
 
         async def send_recording_status(message: Message) -> None:
             nonlocal status
