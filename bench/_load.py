@@ -78,10 +78,16 @@ class LoadGenerator:
         connections: int,
         seconds: float,
         max_requests: int,
+        threads: int = 1,
     ) -> LoadResult:
-        """Load GET `target` on 127.0.0.1:`port`, sending `token` as Coder-Session-Token."""
+        """Load GET `target` on 127.0.0.1:`port`, sending `token` as Coder-Session-Token.
+
+        `threads` is wrk's (the Python fallback always runs one event loop).
+        """
         if self.wrk_path is not None:
-            return _run_wrk(self.wrk_path, port, target, token, connections, seconds, max_requests)
+            return _run_wrk(
+                self.wrk_path, port, target, token, connections, seconds, max_requests, threads
+            )
         headers = {"Coder-Session-Token": token}
         return asyncio.run(_python_load(port, target, headers, connections, seconds, max_requests))
 
@@ -103,10 +109,11 @@ def _run_wrk(
     connections: int,
     seconds: float,
     max_requests: int,
+    threads: int,
 ) -> LoadResult:
     command = [
         wrk_path,
-        "--threads=1",  # the server has one worker; one wrk thread saturates it from the other core
+        f"--threads={threads}",
         f"--connections={connections}",
         f"--duration={max(1, math.ceil(seconds))}s",
         "--timeout=10s",

@@ -59,3 +59,20 @@ def constant_body_app(body: bytes, content_type: str) -> ASGIApp:
             await send(end)
 
     return app
+
+
+def starlette_constant_app(body: bytes, content_type: str) -> Any:
+    """A Starlette app answering `GET /api/v2/audit` with `body`: the framework's own floor.
+
+    One route, no middleware of its own: what Starlette's routing, Request and Response add to
+    the bare app. The mock is a Starlette app too, but skips the router on its audit routes.
+    """
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    async def audit(request: Request) -> Response:
+        return Response(body, media_type=content_type)
+
+    return Starlette(routes=[Route("/api/v2/audit", audit)])

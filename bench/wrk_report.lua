@@ -3,7 +3,7 @@
 -- BENCH_TOKEN        sent as Coder-Session-Token (the mock answers 401 without it; the bare app
 --                    ignores it, and both receive the same request bytes)
 -- BENCH_MAX_REQUESTS stop the thread after this many answers (0: only the -d duration bounds it);
---                    run.py uses one wrk thread, so this is the whole run's budget
+--                    (per wrk thread: the run answers at most threads x this many)
 
 wrk.headers["Coder-Session-Token"] = os.getenv("BENCH_TOKEN") or ""
 

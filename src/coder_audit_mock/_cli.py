@@ -141,8 +141,9 @@ class Subcommand:
 # need only the base install (stdlib, starlette, faker, uvicorn) and be quick. Import heavy
 # or optional things (an extra such as schemathesis) inside `run`, within
 # `needs_contracts_extra("check")`, which turns their ImportError into one line, exit code 2.
+SERVE_ROW = "coder_audit_mock._cli:SERVE"
 SUBCOMMANDS: tuple[str, ...] = (
-    "coder_audit_mock._cli:SERVE",
+    SERVE_ROW,
     "coder_audit_mock.contracts._cli:CHECK",
     "coder_audit_mock.contracts._diff_cli:DIFF",
     "coder_audit_mock.fidelity._cli:RECORD",
@@ -191,7 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> main(["serve", "--port", "abc"])  # prints the one-line error on stderr
         2
     """
-    parser, subcommands = _build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # `serve` needs only its own row: the other rows' packages import the contract kit
+    # (Schemathesis, half a second), which a server's start-up has no use for.
+    rows = (SERVE_ROW,) if argv[:1] == ["serve"] else SUBCOMMANDS
+    parser, subcommands = _build_parser(rows)
     prog = PROG
     try:
         args = parser.parse_args(_with_serve_settings(parser, argv))
@@ -219,7 +224,7 @@ def _with_serve_settings(parser: _Parser, argv: Sequence[str] | None) -> list[st
         raise _BadFlags(f"{PROG} serve", str(error)) from None
 
 
-def _build_parser() -> tuple[_Parser, dict[str, Subcommand]]:
+def _build_parser(rows: Sequence[str] = SUBCOMMANDS) -> tuple[_Parser, dict[str, Subcommand]]:
     parser = _Parser(
         prog=PROG,
         description="A mock of Coder's audit-log API (GET /api/v2/audit) with seeded data.",
@@ -227,7 +232,7 @@ def _build_parser() -> tuple[_Parser, dict[str, Subcommand]]:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     subcommands = {}
-    for reference in SUBCOMMANDS:
+    for reference in rows:
         subcommand = _load(reference)
         subcommand.add_arguments(
             commands.add_parser(
@@ -567,6 +572,8 @@ def _uvicorn_config(app: Starlette, host: str, sock: socket.socket) -> uvicorn.C
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
+    from coder_audit_mock._http import http_protocol
+
     # The banner already says where the server listens: keep uvicorn's start-up chatter out
     # (warnings and errors still show). Its access log stays off: it would print query strings
     # with their session tokens; the app's own access log redacts them (and obeys --quiet).
@@ -580,6 +587,10 @@ def _uvicorn_config(app: Starlette, host: str, sock: socket.socket) -> uvicorn.C
         access_log=False,
         lifespan="on",
         server_header=False,  # Coder (Go net/http) sends no Server header
+        # uvloop when installed (uvicorn's "auto"); httptools, with h11 for the methods it
+        # refuses (see _http): the fastest parser, answering as h11 does.
+        loop="auto",
+        http=http_protocol(),
     )
 
 
@@ -870,9 +881,8 @@ def _fault_plan(args: argparse.Namespace) -> FaultPlan:
 
 def _serve_options(args: argparse.Namespace) -> tuple[ServeOptions, Callable[[str], list[str]]]:
     """The standalone options, and the banner notes about them (given the server's URL)."""
-    import functools
-
     from coder_audit_mock.mockserver._admin import ADMIN_PREFIX, ADMIN_TOKEN_HEADER
+    from coder_audit_mock.mockserver._middleware import BatchedLines
     from coder_audit_mock.mockserver._standalone import ServeOptions, is_loopback
 
     admin = not args.no_admin
@@ -883,7 +893,7 @@ def _serve_options(args: argparse.Namespace) -> tuple[ServeOptions, Callable[[st
         admin=admin and not exposed,
         admin_token=args.admin_token,
         access_log=not args.quiet,
-        log_line=functools.partial(print, flush=True),
+        log_line=BatchedLines(),  # one flush per event-loop turn, not per line
         webapp=not args.no_webapp,
         licensed=not args.unlicensed,
     )

@@ -200,6 +200,30 @@ def _instant(name: str, text: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+# What `RequestJournal.add` keeps of a request: method, path, redacted query, role, status,
+# duration (ms), arrival (seconds since 1970), raw headers, body bytes and whether it was cut.
+# Redacting and formatting wait until the journal is read.
+_Fields = tuple[
+    str, str, Mapping[str, list[str]], "str | None", int, float, float,
+    "Iterable[tuple[bytes, bytes]]", "bytes | None", bool,
+]  # fmt: skip
+
+
+def _entry(fields: _Fields) -> JournalEntry:
+    method, path, query, role, status, duration_ms, arrived, headers, body, cut = fields
+    return JournalEntry(
+        method,
+        path,
+        {name: list(values) for name, values in query.items()},
+        role,
+        status,
+        duration_ms,
+        time=journal_time(arrived) if arrived else "",
+        headers=journal_headers(headers),
+        body=None if body is None else journal_body(body, cut),
+    )
+
+
 class RequestJournal:
     """The last `size` answered requests, oldest first; safe to use from several threads.
 
@@ -218,7 +242,8 @@ class RequestJournal:
     def __init__(self, size: int = DEFAULT_JOURNAL_SIZE) -> None:
         if size < 1:
             raise ValueError(f"journal size must be at least 1, not {size}")
-        self._entries: collections.deque[JournalEntry] = collections.deque(maxlen=size)
+        # Entries, or the fields of one as `add` got them: built into entries when read.
+        self._entries: collections.deque[JournalEntry | _Fields] = collections.deque(maxlen=size)
         self._lock = threading.Lock()
 
     def record(self, entry: JournalEntry) -> None:
@@ -226,10 +251,32 @@ class RequestJournal:
         with self._lock:
             self._entries.append(entry)
 
+    def add(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        role: str | None,
+        status: int,
+        duration_ms: float,
+        *,
+        arrived: float = 0.0,
+        headers: Iterable[tuple[bytes, bytes]] = (),
+        body: bytes | None = None,
+        body_cut: bool = False,
+    ) -> None:
+        """Append one entry from its fields; the entry (its copy of `query`, the redacted
+        headers and body, the RFC 3339 time) is built when read, so recording a request costs
+        one append (`query`, `headers` and `body` must not change afterwards)."""
+        fields = (method, path, query, role, status, duration_ms, arrived, headers, body, body_cut)
+        with self._lock:
+            self._entries.append(fields)
+
     def entries(self) -> list[JournalEntry]:
         """A copy of the recorded entries, oldest first."""
         with self._lock:
-            return list(self._entries)
+            kept = list(self._entries)
+        return [item if isinstance(item, JournalEntry) else _entry(item) for item in kept]
 
     def clear(self) -> int:
         """Forget every entry; returns how many there were."""

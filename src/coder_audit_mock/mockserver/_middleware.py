@@ -19,25 +19,23 @@ import dataclasses
 import logging
 import random
 import re
+import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from typing import Any, TextIO
 
 import anyio
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ._answers import CachedAnswer, request_key
 from ._errors import MockServerError
 from ._goparse import parse_go_query
 from ._journal import (
     JOURNAL_BODY_BYTES,
-    JournalEntry,
     RequestJournal,
-    journal_body,
-    journal_headers,
-    journal_time,
 )
 from ._json import MEDIA_TYPE, go_json_bytes
 
@@ -637,6 +635,9 @@ class FaultMiddleware:
         self.exempt = tuple(exempt)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.injector.plan.rules:  # faults off (the default): this layer costs one check
+            await self.app(scope, receive, send)
+            return
         path = scope.get("path", "")
         if (
             scope["type"] != "http"
@@ -729,6 +730,64 @@ def _dribbling(send: Send, seconds: float) -> Send:
 RoleOf = Callable[[Headers, Mapping[str, list[str]]], "str | None"]
 
 
+class BatchedLines:
+    """Writes access-log lines to a text stream, flushed at most every `delay_s`, not per line.
+
+    A flush is a system call, as costly as the rest of a cached answer; under load the lines of
+    many requests leave in one write, still within `FLUSH_DELAY_S` (10 ms) of their requests for
+    whoever reads them. Outside an event loop every line is flushed at once; Python flushes the
+    rest at exit.
+
+    Args:
+        stream: where lines go; default `sys.stdout`, looked up at each line (tests swap it).
+        delay_s: the longest a line waits for its flush.
+
+    Example:
+        >>> import io
+        >>> out = io.StringIO()
+        >>> BatchedLines(out)("GET /api/v2/audit 200 0.1ms")
+        >>> out.getvalue()
+        'GET /api/v2/audit 200 0.1ms\n'
+    """
+
+    FLUSH_DELAY_S = 0.01
+
+    def __init__(self, stream: TextIO | None = None, *, delay_s: float = FLUSH_DELAY_S) -> None:
+        self._stream = stream
+        self._delay_s = delay_s
+        self._flush_pending = False
+
+    def __call__(self, line: str) -> None:
+        stream = self._stream or sys.stdout
+        stream.write(line + "\n")
+        if self._flush_pending:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            stream.flush()
+            return
+        self._flush_pending = True
+        loop.call_later(self._delay_s, self._flush, stream)
+
+    def _flush(self, stream: TextIO) -> None:
+        self._flush_pending = False
+        stream.flush()
+
+
+_MEMO_SIZE = 1024
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _RequestFacts:
+    """What the recorder derives from a request, and the roles version it was derived under."""
+
+    version: int | None
+    role: str | None
+    query: dict[str, list[str]]
+    target: str
+
+
 class RequestRecorder:
     """Records every request in a journal and/or writes one access-log line for it.
 
@@ -742,6 +801,8 @@ class RequestRecorder:
         journal: where entries go (None: no journal).
         log_line: called with each access-log line (None: no access log, the quiet mode).
         role_of: names the built-in role of the request's token, for the journal.
+        roles_version: a number that changes whenever `role_of` may answer differently (the
+            store's version); lets the recorder remember each distinct request's role.
 
     Example:
         >>> from starlette.testclient import TestClient
@@ -760,11 +821,78 @@ class RequestRecorder:
         journal: RequestJournal | None = None,
         log_line: Callable[[str], None] | None = None,
         role_of: RoleOf | None = None,
+        roles_version: Callable[[], int] | None = None,
     ) -> None:
         self.app = app
         self.journal = journal
         self.log_line = log_line
         self.role_of = role_of
+        self.roles_version = roles_version
+        self._memo: dict[Hashable, _RequestFacts] = {}
+
+    def _facts(self, scope: Scope) -> tuple[str | None, dict[str, list[str]], str]:
+        """The request's role, redacted query and log target, remembered per distinct request.
+
+        A client repeating one request (a polling UI, a load test) costs one dictionary lookup
+        here instead of parsing the query and resolving the token each time. A role is
+        remembered only for as long as `roles_version` stays the same; with a `role_of` but
+        no `roles_version`, nothing says when a role changes, so nothing is remembered.
+        """
+        key = request_key(scope)
+        if self.role_of is None:
+            version: int | None = 0
+        else:
+            version = None if self.roles_version is None else self.roles_version()
+        facts = None if key is None else self._memo.get(key)
+        if facts is not None and facts.version == version:
+            return facts.role, facts.query, facts.target
+        query = parse_go_query(scope.get("query_string", b""))
+        role = None if self.role_of is None else self.role_of(Headers(scope=scope), query)
+        facts = _RequestFacts(version, role, redact_query(query), request_target(scope))
+        if version is not None and key is not None:
+            if len(self._memo) >= _MEMO_SIZE:
+                del self._memo[next(iter(self._memo))]  # the oldest
+            self._memo[key] = facts
+        return facts.role, facts.query, facts.target
+
+    def _record(
+        self, scope: Scope, facts: tuple[str | None, Mapping[str, list[str]], str], status: int,
+        started: float, arrived: float, body: _BodyCopy | None = None,
+    ) -> None:  # fmt: skip
+        role, query, target = facts
+        duration_ms = (time.perf_counter() - started) * 1000
+        if self.journal is not None:
+            # The memo's query dict, shared by every repeat of the request: it never changes,
+            # and the journal copies it when it is read; headers and body are redacted then.
+            self.journal.add(
+                scope["method"],
+                scope["path"],
+                query,
+                role,
+                status,
+                duration_ms,
+                arrived=arrived,
+                headers=scope.get("headers", ()),
+                body=None if body is None else body.data(),
+                body_cut=body is not None and body.truncated,
+            )
+        if self.log_line is not None:
+            self.log_line(f"{scope['method']} {target} {status} {duration_ms:.1f}ms")
+
+    async def replay(self, scope: Scope, answer: CachedAnswer, send: Send) -> None:
+        """Send a cached answer to an HTTP request and record it, as `__call__` would have.
+
+        The standalone app's shortcut for a repeated GET (`_standalone`): the layers inside
+        the recorder would only have passed the request on and the answer back.
+        """
+        if self.journal is None and self.log_line is None:
+            await answer.replay(send)
+            return
+        started, arrived = time.perf_counter(), time.time()
+        facts = self._facts(scope)
+        await send(answer.start_message())
+        self._record(scope, facts, answer.status, started, arrived)  # before the last byte
+        await send(answer.body_message())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or (self.journal is None and self.log_line is None):
@@ -772,8 +900,7 @@ class RequestRecorder:
             return
         started = time.perf_counter()
         arrived = time.time()
-        query = parse_go_query(scope.get("query_string", b""))
-        role = None if self.role_of is None else self.role_of(Headers(scope=scope), query)
+        facts = self._facts(scope)
         status = 500  # what the client sees if the app fails before answering
         recorded = False
         body = None
@@ -783,28 +910,9 @@ class RequestRecorder:
 
         def record() -> None:
             nonlocal recorded
-            if recorded:
-                return
-            recorded = True
-            duration_ms = (time.perf_counter() - started) * 1000
-            if self.journal is not None:
-                self.journal.record(
-                    JournalEntry(
-                        method=scope["method"],
-                        path=scope["path"],
-                        query=redact_query(query),
-                        role=role,
-                        status=status,
-                        duration_ms=duration_ms,
-                        time=journal_time(arrived),
-                        headers=journal_headers(scope.get("headers", ())),
-                        body=None if body is None else body.text(),
-                    )
-                )
-            if self.log_line is not None:
-                self.log_line(
-                    f"{scope['method']} {request_target(scope)} {status} {duration_ms:.1f}ms"
-                )
+            if not recorded:
+                recorded = True
+                self._record(scope, facts, status, started, arrived, body)
 
         async def send_recording_status(message: Message) -> None:
             nonlocal status
@@ -856,5 +964,11 @@ class _BodyCopy:
             except TimeoutError:
                 return
 
-    def text(self) -> str | None:
-        return journal_body(bytes(self._chunks), self._truncated)
+    @property
+    def truncated(self) -> bool:
+        """More body came than the journal keeps."""
+        return self._truncated
+
+    def data(self) -> bytes:
+        """The kept bytes (the journal redacts and decodes them when it is read)."""
+        return bytes(self._chunks)

@@ -6,6 +6,9 @@ request ─► RequestRecorder (journal + access log) ─► CORSMiddleware ─�
            ├── /_mock...  AdminApi (reset, scenario, journal, faults, tokens); never faulted
            └── anything else: create_app_for(server), Coder's answers (reference §1)
 ```
+A GET the mock answered before, with nothing written since, goes from the recorder straight to
+its cached answer (`_answers`) when there is no CORS layer and no fault rule: the layers between
+would only pass it on.
 `build_app` is what `coder-audit-mock serve` and the pytest fixtures run.
 """
 
@@ -23,6 +26,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._admin import ADMIN_PREFIX, ADMIN_TOKEN_HEADER, AdminApi
+from ._answers import CachedAnswer, request_key
 from ._app import AUDIT_PREFIX, MockServer, create_app_for
 from ._auth import session_token
 from ._journal import DEFAULT_JOURNAL_SIZE, RequestJournal
@@ -143,8 +147,17 @@ def build_app(server: MockServer, options: ServeOptions | None = None) -> Starle
             allow_headers=(*DEFAULT_CORS_HEADERS, ADMIN_TOKEN_HEADER),
         )
     log_line = (options.log_line or access_logger.info) if options.access_log else None
-    stack = RequestRecorder(stack, journal=journal, log_line=log_line, role_of=_role_finder(server))
-    app = _StandaloneApp(stack)
+    recorder = RequestRecorder(
+        stack,
+        journal=journal,
+        log_line=log_line,
+        role_of=_role_finder(server),
+        roles_version=lambda: server.store.version,  # tokens and users change only with it
+    )
+    # Without CORS headers to add, a repeated GET needs nothing from the layers between the
+    # recorder and the mock while no fault rule is set: it is answered from the cache at once.
+    cached = None if options.cors_origins else _cached_answer_finder(server, faults)
+    app = _StandaloneApp(recorder, cached)
     app.state.mock = server
     app.state.journal = journal
     app.state.faults = faults
@@ -156,16 +169,41 @@ class _StandaloneApp(Starlette):
     """The layers composed as plain ASGI; a Starlette only for its `state` and type.
 
     Lifespan and every request go straight to the middleware stack: recorder (journal, access
-    log) -> CORS -> faults -> the admin routes or the mock.
+    log) -> CORS -> faults -> the admin routes or the mock; a GET the mock answered before,
+    with nothing written since, goes from the recorder straight to its cached answer.
     """
 
-    def __init__(self, stack: ASGIApp) -> None:
+    def __init__(
+        self,
+        recorder: RequestRecorder,
+        cached: Callable[[Scope], CachedAnswer | None] | None = None,
+    ) -> None:
         super().__init__()
-        self._stack = stack
+        self._recorder = recorder
+        self._cached = cached
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
-        await self._stack(scope, receive, send)
+        if self._cached is not None and scope["type"] == "http" and scope["method"] == "GET":
+            answer = self._cached(scope)
+            if answer is not None:
+                await self._recorder.replay(scope, answer, send)
+                return
+        await self._recorder(scope, receive, send)
+
+
+def _cached_answer_finder(
+    server: MockServer, faults: FaultInjector
+) -> Callable[[Scope], CachedAnswer | None]:
+    """The mock's cached answer to a GET, when no fault rule could touch it and it is no admin call."""
+
+    def cached(scope: Scope) -> CachedAnswer | None:
+        if faults.plan.rules or scope["path"].startswith(ADMIN_PREFIX):
+            return None
+        key = request_key(scope)
+        return None if key is None else server.answers.get(key)
+
+    return cached
 
 
 def _role_finder(server: MockServer) -> Callable[[Headers, Mapping[str, list[str]]], str | None]:

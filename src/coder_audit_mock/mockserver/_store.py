@@ -7,7 +7,8 @@ tests/fidelity/corpus) answers equal times in the order the rows were stored, th
 equal keys in its `time DESC` index, so the mock does too: among equal times the log stored
 first (earlier in a scenario's list, or written earlier) comes first.
 
-Each filterable column has an index from value to the sorted positions holding it. A query
+Each filterable column has an index from value to the sorted positions holding it, built by
+the first query that filters on that column (start-up only sorts the logs by time). A query
 either scans the few positions of its most selective value, or (for broad filters) ANDs
 bitsets, Python integers with bit *p* set for position *p*, so a filter over a million logs
 costs a handful of big-integer operations instead of a million comparisons.
@@ -112,8 +113,8 @@ class Query:
 class _Index:
     logs: list[AuditLog]
     times: list[int]
-    build_reasons: list[str | None]
-    positions: dict[str, dict[Hashable, list[int]]]
+    build_reasons: list[str | None] | None  # None: not derived yet (_build_reasons)
+    positions: dict[str, dict[Hashable, list[int]]] = dataclasses.field(default_factory=dict)
 
 
 class AuditStore:
@@ -142,16 +143,18 @@ class AuditStore:
         self.count_cap = count_cap
         self.renderer = renderer
         self._lock = threading.RLock()
+        # Bumped after every change of what a query can answer (load, insert): caches of whole
+        # answers (`_answers.AnswerCache`) keep an answer only while it is unchanged.
+        self.version = 0
         self.replace(deployment)
 
     # -- state ---------------------------------------------------------------------------
 
     def _load(self, logs: list[AuditLog]) -> None:
-        index = _Index(logs=[], times=[], build_reasons=[], positions={})
-        index.positions = {name: {} for name in (*_COLUMNS, "build_reason")}
-        with _gc_paused():  # indexing allocates millions of small objects and frees none
-            for log in logs:
-                self._index_append(index, log)
+        # Only the time order is built here; each column's index is built by the first query
+        # that filters on it (`_column`): start-up pays for none of them, and most servers
+        # are only ever asked for a few.
+        index = _Index(logs=list(logs), times=[log.time for log in logs], build_reasons=None)
         # The seeded data lives as long as the server: take it out of every later GC pass, so
         # a collection costs the same with 1M logs as with none (no latency spikes).
         gc.collect()
@@ -159,17 +162,46 @@ class AuditStore:
         self._index = index
         self._bitsets: dict[tuple[str, Hashable], int] = {}
         self._rendered: dict[Viewer | None, dict[uuid.UUID, bytes]] = {}
+        self.version += 1  # last: a reader that saw the old version never keeps a new answer
+
+    def _column(self, name: str) -> dict[Hashable, list[int]]:
+        """The index of one column (value -> ascending positions), built on first use."""
+        index = self._index
+        column = index.positions.get(name)
+        if column is not None:
+            return column
+        column = {}
+        with _gc_paused():  # it allocates a list per value and frees none
+            if name == "build_reason":
+                for position, reason in enumerate(self._build_reasons()):
+                    if reason is not None:
+                        column.setdefault(reason, []).append(position)
+            else:
+                read = _COLUMNS[name]
+                for position, log in enumerate(index.logs):
+                    column.setdefault(read(log), []).append(position)
+        gc.freeze()  # as the seeded data: out of every later GC pass
+        index.positions[name] = column
+        return column
+
+    def _build_reasons(self) -> list[str | None]:
+        """Each position's joined build reason (through its workspace build), derived once."""
+        index = self._index
+        if index.build_reasons is None:
+            index.build_reasons = [joined_build_reason(log, self.deployment) for log in index.logs]
+        return index.build_reasons
 
     def _index_append(self, index: _Index, log: AuditLog) -> None:
+        """Append a log newer than every stored one, to the time order and the built columns."""
         position = len(index.times)
-        reason = joined_build_reason(log, self.deployment)
         index.logs.append(log)
         index.times.append(log.time)
-        index.build_reasons.append(reason)
-        for name, column in _COLUMNS.items():
-            index.positions[name].setdefault(column(log), []).append(position)
-        if reason is not None:
-            index.positions["build_reason"].setdefault(reason, []).append(position)
+        if index.build_reasons is not None:
+            index.build_reasons.append(joined_build_reason(log, self.deployment))
+        for name, column in index.positions.items():
+            value = self._value_at(name, log, position)
+            if name != "build_reason" or value is not None:
+                column.setdefault(value, []).append(position)
 
     def replace(self, deployment: Deployment) -> None:
         """Serve another deployment from now on (used by reset and scenario loading)."""
@@ -188,6 +220,12 @@ class AuditStore:
         """
         with self._lock:
             self._load(self._index.logs)
+
+    def sessions_changed(self) -> None:
+        """Say that API keys were added or removed (a sign-in, a sign-out): answers that depend on
+        who may call (cached whole answers, the journal's remembered roles) must not outlive it."""
+        with self._lock:
+            self.version += 1
 
     def __len__(self) -> int:
         return len(self._index.times)
@@ -231,6 +269,8 @@ class AuditStore:
                 rendered = self._rendered
                 self._load(logs)
                 self._rendered = rendered
+                return  # _load has bumped the version
+            self.version += 1
 
     def _extend_bitsets(self, log: AuditLog, position: int) -> None:
         bit = 1 << position
@@ -240,7 +280,7 @@ class AuditStore:
 
     def _value_at(self, name: str, log: AuditLog, position: int) -> Hashable:
         if name == "build_reason":
-            return self._index.build_reasons[position]
+            return self._build_reasons()[position]
         return _COLUMNS[name](log)
 
     # -- reading -------------------------------------------------------------------------
@@ -311,9 +351,7 @@ class AuditStore:
         if sizes and sizes[0][0] <= _SCAN_LIMIT:
             _, name, allowed = sizes[0]
             others = [(n, a) for _, n, a in sizes[1:]]
-            candidates = sorted(
-                p for value in allowed for p in index.positions[name].get(value, ())
-            )
+            candidates = sorted(p for value in allowed for p in self._column(name).get(value, ()))
             kept = [
                 p
                 for p in candidates
@@ -358,7 +396,8 @@ class AuditStore:
         return constraints
 
     def _candidate_count(self, name: str, allowed: Iterable[Hashable]) -> int:
-        return sum(len(self._index.positions[name].get(value, ())) for value in allowed)
+        column = self._column(name)
+        return sum(len(column.get(value, ())) for value in allowed)
 
     def _bitset(self, name: str, allowed: frozenset[Hashable]) -> int:
         bits = 0
@@ -367,7 +406,7 @@ class AuditStore:
             cached = self._bitsets.get(key)
             if cached is None:
                 cached = _bits_from_positions(
-                    self._index.positions[name].get(value, ()), len(self._index.times)
+                    self._column(name).get(value, ()), len(self._index.times)
                 )
                 if len(self._bitsets) >= _BITSET_CACHE_SIZE:
                     self._bitsets.clear()

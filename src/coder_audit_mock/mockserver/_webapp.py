@@ -208,6 +208,7 @@ class WebAppApi:
             expires_at=self.server.clock() + _SESSION_SECONDS * 1_000_000,
         )
         self.server.deployment.api_keys[key.id] = key
+        self.server.store.sessions_changed()
         return key
 
 
@@ -332,6 +333,8 @@ async def _login(api: WebAppApi, request: Request) -> Response:
 async def _logout(api: WebAppApi, request: Request) -> Response:
     caller = api.caller(request)
     api.server.deployment.api_keys.pop(caller.key.id, None)
+    # A signed-out token must get its 401 at once, not a cached answer (_answers).
+    api.server.store.sessions_changed()
     response = GoJSONResponse({"message": "Logged out!"})
     response.headers.append(
         "Set-Cookie", f"{SESSION_TOKEN_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax"
