@@ -42,15 +42,17 @@ def _install(home: Path, *what: str) -> Path:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    # This environment's packages (schemathesis, hypothesis, ...), after the venv's own: a
-    # .pth line appends, and "zz" sorts after the editable install's own .pth file.
-    Path(purelib, "zz_lend_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
         [python, "-m", "pip", "install", "--quiet", "--no-deps", *what],
         check=True,
         capture_output=True,
         timeout=600,
     )
+    # Then (not before: pip would take the lent copy of coder-audit-mock for installed) this
+    # environment's packages (schemathesis, hypothesis, ...), after the venv's own: a .pth
+    # line appends, and "zz" sorts after the editable install's own .pth file.
+    Path(purelib, "zz_lend_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    assert (bin_dir / "coder-audit-mock").is_file(), f"pip installed no console script in {home}"
     return bin_dir
 
 
