@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from coder_audit_mock.mockserver import DEFAULT_TOKENS, NIL_UUID
+from coder_audit_mock.mockserver import DEFAULT_TOKENS, NIL_UUID, create_app
 from coder_audit_mock.mockserver._auth import FORBIDDEN_DETAIL, SIGNED_OUT_MESSAGE
 
 from .conftest import AUDIT, TESTGENERATE, auth
@@ -70,6 +70,28 @@ def test_missing_token(shared_client: TestClient) -> None:
         'Bearer realm="coder", error="invalid_token", error_description="The access token has expired", '
         'resource_metadata="http://testserver/.well-known/oauth-protected-resource"'
     )
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("path", ["", "/api/v2/audit"])
+def test_the_challenges_resource_metadata_url_answers_as_a_release_coder(
+    shared_client: TestClient, method: str, path: str
+) -> None:
+    # The 401s point at this URL (recorded from v2.35.1); Coder routes it behind the `oauth2`
+    # experiment, off in a release build, so it answers 403 there (coderd/coderd.go,
+    # httpmw.RequireExperiment), not the mock's 404 for an unknown route.
+    response = shared_client.request(method, "/.well-known/oauth-protected-resource" + path)
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert response.text == (
+        '{"message":"OAuth2 Provider Functionality functionality requires enabling the '
+        "'oauth2' experiment.\"}\n"
+    )
+
+
+def test_early_coder_has_no_resource_metadata_route() -> None:
+    client = TestClient(create_app(log_count=0, profile="2023-01"))
+    assert client.get("/.well-known/oauth-protected-resource").status_code == 404
 
 
 def test_wrong_secret(shared_client: TestClient) -> None:

@@ -37,7 +37,13 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from ._auth import Caller, authenticate, forbidden
+from ._auth import (
+    OAUTH2_EXPERIMENT_OFF,
+    PROTECTED_RESOURCE_PATH,
+    Caller,
+    authenticate,
+    forbidden,
+)
 from ._csrf import SAFE_METHODS, csrf_refusal
 from ._errors import CoderError
 from ._generate import DEFAULT_LOG_COUNT, DEFAULT_NOW_US, DEFAULT_SEED, generate_deployment
@@ -319,6 +325,10 @@ async def _route_not_found(request: Request) -> Response:
     return GoJSONResponse({"message": ROUTE_NOT_FOUND}, status_code=404)
 
 
+async def _oauth2_experiment_off(request: Request) -> Response:
+    return GoJSONResponse({"message": OAUTH2_EXPERIMENT_OFF}, status_code=403)
+
+
 def create_app(
     *,
     seed: int = DEFAULT_SEED,
@@ -452,12 +462,23 @@ def create_app_for(server: MockServer) -> Starlette:
             Route(AUDIT_PREFIX, server.audit_group, methods=methods),
             Route(AUDIT_PREFIX + "/{rest:path}", server.audit_group, methods=methods),
             Route(OPENAPI_PATH, openapi, methods=["GET"]),
+            *_protected_resource_routes(server.profile, methods),
             Route("/{rest:path}", _route_not_found, methods=methods),
         ],
         exception_handlers={CoderError: _coder_error_response, Exception: _unexpected_error},
     )
     app.state.mock = server
     return app
+
+
+def _protected_resource_routes(profile: Profile, methods: list[str]) -> list[Route]:
+    # Only where the 401s point there (NEWEST); EARLY Coder had no such route (404).
+    if not profile.www_authenticate:
+        return []
+    return [
+        Route(PROTECTED_RESOURCE_PATH, _oauth2_experiment_off, methods=methods),
+        Route(PROTECTED_RESOURCE_PATH + "/{rest:path}", _oauth2_experiment_off, methods=methods),
+    ]
 
 
 def _to_microseconds(moment: datetime) -> int:
