@@ -252,12 +252,9 @@ def _load(reference: str) -> Subcommand:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from coder_audit_mock import __version__
 
-    try:
-        return version("coder-audit-mock")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "(not installed)"
+    return __version__
 
 
 # ---------------------------------------------------------------------------------------------
