@@ -20,7 +20,7 @@ def test_the_installed_version_is_the_one_written_in_the_package() -> None:
 
 def test_the_changelog_has_a_section_for_this_version() -> None:
     changelog = (ROOT / "CHANGELOG.md").read_text("utf-8")
-    assert re.search(rf"^## {re.escape(coder_audit_mock.__version__)}\b", changelog, re.M)
+    assert re.search(rf"^## {re.escape(coder_audit_mock.__version__)}\b", changelog, re.MULTILINE)
 
 
 def test_no_extra_caps_the_users_pytest() -> None:
