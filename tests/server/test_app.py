@@ -647,3 +647,35 @@ def test_newest_writes_backspace_and_form_feed_short(
     assert (
         b'"additional_fields":{"k\\b":"a\\fb"}' in client.get(AUDIT, headers=auth("owner")).content
     )
+
+
+# -- building the app from MockSettings, and a client without Starlette's httpx2 warning --------
+
+
+def test_create_app_takes_mock_settings() -> None:
+    from coder_audit_mock.mockserver import MockSettings
+
+    app = create_app(MockSettings(log_count=3, seed=4))
+    assert app.state.mock.settings == MockSettings(log_count=3, seed=4)
+    with pytest.raises(TypeError, match="give settings or seed, log_count, not both"):
+        create_app(MockSettings(), seed=1, log_count=2)
+
+
+def test_a_client_outside_pytest_prints_no_warning() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "from coder_audit_mock.fixtures import mock_client\n"
+        "from coder_audit_mock.mockserver import MockSettings\n"
+        "with mock_client(MockSettings(log_count=4), role='auditor') as client:\n"
+        "    print(client.get('/api/v2/audit').json()['count'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "4\n", "")

@@ -330,6 +330,7 @@ async def _oauth2_experiment_off(request: Request) -> Response:
 
 
 def create_app(
+    settings: MockSettings | None = None,
     *,
     seed: int = DEFAULT_SEED,
     log_count: int = DEFAULT_LOG_COUNT,
@@ -343,6 +344,8 @@ def create_app(
     """Build the mock Coder audit-log API as an ASGI app.
 
     Args:
+        settings: all of the fields below but `clock` at once (`MockSettings`); give either
+            settings or those fields, not both.
         seed: decides every generated name, id and time (same seed, same data).
         log_count: how many audit logs the fake deployment starts with.
         now: the deployment's present; logs lie in the 90 days before it. Default fixed.
@@ -361,7 +364,23 @@ def create_app(
         >>> client = TestClient(create_app(log_count=5))
         >>> client.get("/api/v2/audit", headers={"Coder-Session-Token": DEFAULT_TOKENS["owner"]}).json()["count"]
         5
+        >>> create_app(MockSettings(log_count=2)).state.mock.settings.log_count
+        2
     """
+    if settings is not None:
+        fields = {
+            "seed": seed != DEFAULT_SEED,
+            "log_count": log_count != DEFAULT_LOG_COUNT,
+            "now": now is not None,
+            "tokens": tokens is not None,
+            "max_logs": max_logs is not None,
+            "max_body_bytes": max_body_bytes != DEFAULT_MAX_BODY_BYTES,
+            "profile": profile != DEFAULT_PROFILE,
+        }
+        if any(fields.values()):
+            given = ", ".join(name for name, is_given in fields.items() if is_given)
+            raise TypeError(f"create_app: give settings or {given}, not both")
+        return create_app_for(MockServer(settings, clock=clock))
     settings = MockSettings(
         seed=seed,
         log_count=log_count,
