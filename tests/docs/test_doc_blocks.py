@@ -256,3 +256,24 @@ def test_every_block_runs_or_says_why_not() -> None:
     ]
     assert not unmarked
     assert len(RUN) >= 20, [block.id for block in RUN]  # the docs have not lost their examples
+
+
+def test_the_readme_set_up_installs_what_its_own_examples_need() -> None:
+    # The README's `check` and `diff` examples need the contracts extra.
+    first = next(block for block in BLOCKS if block.doc.name == "README.md")
+    assert (
+        ".venv/bin/pip install -e '.[contracts]' && .venv/bin/coder-audit-mock serve" in first.text
+    )
+
+
+def test_no_doc_installs_the_package_from_an_index() -> None:
+    # The package is on no index: `pip install coder-audit-mock` alone fails for a newcomer.
+    # (Adding an extra to the installed package, `pip install 'coder-audit-mock[...]'`, works.)
+    bare = re.compile(r"pip install (-q )?coder-audit-mock(?![\[\w-])")
+    offenders = [
+        f"{block.id}: {line}"
+        for block in BLOCKS
+        for line in block.text.splitlines()
+        if bare.search(line) and "--find-links" not in line
+    ]
+    assert not offenders
