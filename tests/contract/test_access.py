@@ -162,3 +162,15 @@ def test_the_reason_for_read_only_names_the_admin_token(
     with serve_process("--logs", "20", "--admin-token", "admin-secret-1") as origin:
         assert main(["check", "--url", origin, "--token", OWNER, *FEW]) == 0
     assert "give it with --mock-admin-token" in capsys.readouterr().out
+
+
+def test_diff_reads_a_served_mocks_tokens_and_wants_one_for_other_servers(
+    served_mock: str,
+    not_this_mock: tuple[str, CountingApp],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["diff", "--left", served_mock, "--right", "mock", "--max-examples", "2"]) in (0, 1)
+    assert "vs mock (newest)" in capsys.readouterr().out
+    other, _ = not_this_mock
+    assert main(["diff", "--left", other, "--right", "mock"]) == 2
+    assert "needs a session token" in capsys.readouterr().err
