@@ -257,12 +257,9 @@ def _load(reference: str) -> Subcommand:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from coder_audit_mock import __version__
 
-    try:
-        return version("coder-audit-mock")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "(not installed)"
+    return __version__
 
 
 # ---------------------------------------------------------------------------------------------
@@ -736,8 +733,8 @@ def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
         "--admin-token",
         type=_admin_token,
         metavar="TOKEN",
-        help="require TOKEN in the Mock-Admin-Token header of /_mock/ calls; without it the "
-        "admin endpoints are off when --host is not a loopback address",
+        help=f"require TOKEN ({_ADMIN_TOKEN_RULE}) in the Mock-Admin-Token header of /_mock/ "
+        "calls; without it the admin endpoints are off when --host is not a loopback address",
     )
     parser.add_argument("--no-admin", action="store_true", help="no /_mock/ admin endpoints")
     parser.add_argument(
@@ -843,12 +840,14 @@ def _upstream_url(text: str) -> str:
     return text.rstrip("/")
 
 
+# Sent as an HTTP header value: printable ASCII without spaces, long enough to matter.
+_ADMIN_TOKEN_MIN = 8
+_ADMIN_TOKEN_RULE = f"at least {_ADMIN_TOKEN_MIN} printable ASCII characters, no spaces"
+
+
 def _admin_token(text: str) -> str:
-    # Sent as an HTTP header value: printable ASCII without spaces, long enough to matter.
-    if len(text) < 8 or not all(33 <= ord(char) <= 126 for char in text):
-        raise argparse.ArgumentTypeError(
-            "invalid admin token: use at least 8 printable ASCII characters without spaces"
-        )
+    if len(text) < _ADMIN_TOKEN_MIN or not all(33 <= ord(char) <= 126 for char in text):
+        raise argparse.ArgumentTypeError(f"invalid admin token: use {_ADMIN_TOKEN_RULE}")
     return text
 
 

@@ -3,6 +3,11 @@
 `coder_audit_schema` is the project's OpenAPI document as a Schemathesis schema bound to the
 in-process mock, or to a real server with `--coder-audit-url URL` (and CODER_SESSION_TOKEN),
 sending the owner's token. The same tests then check the mock and your Coder deployment.
+
+The first test works on every pytest the kit supports. The second uses
+`schemathesis.pytest.from_fixture`, which on pytest 9.2 fails with `AttributeError: 'Function'
+object has no attribute '_nodeid'` (Schemathesis 4.32 sets a private attribute pytest 9.2
+removed): on pytest 9.2 it skips and says so. The kit itself does not need it.
 """
 
 import pytest
@@ -24,6 +29,10 @@ schema = schemathesis.pytest.from_fixture("coder_audit_schema")
 
 
 @pytest.mark.slow  # generating requests from the document's patterns takes a while
+@pytest.mark.skipif(
+    pytest.version_tuple >= (9, 2),
+    reason="schemathesis.pytest.from_fixture breaks on pytest 9.2 (Node._nodeid was removed)",
+)
 @schema.include(method="GET").parametrize()
 @settings(max_examples=10)
 def test_generated_listing_requests_conform(case):

@@ -125,6 +125,44 @@ def test_missing_extra_is_named_with_the_install_command(pytester: pytest.Pytest
     )
 
 
+def test_the_schema_fixture_without_the_extra_is_one_line(pytester: pytest.Pytester) -> None:
+    # Only coder_audit_schema needs the contracts extra; coder_audit_target works without it.
+    result = run(
+        pytester,
+        """
+        import sys
+        import pytest
+
+        @pytest.fixture(scope="session", autouse=True)
+        def without_schemathesis():
+            saved = sys.modules.get("schemathesis")
+            sys.modules["schemathesis"] = None  # `import schemathesis` now fails
+            yield
+            if saved is not None:
+                sys.modules["schemathesis"] = saved
+            else:
+                del sys.modules["schemathesis"]
+
+        def test_target(coder_audit_target):
+            assert coder_audit_target.auth("owner")
+
+        def test_schema(coder_audit_schema):
+            pass
+        """,
+    )
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            (
+                "coder_audit_schema needs schemathesis, which is not installed: "
+                "pip install 'coder-audit-mock?contracts?'"
+            )
+        ]
+    )
+    result.stdout.no_fnmatch_line("*Traceback*")
+    result.stdout.no_fnmatch_line("*def coder_audit_schema*")
+
+
 # -- the marker -----------------------------------------------------------------------------
 
 

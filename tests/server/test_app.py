@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from coder_audit_mock.mockserver import DEFAULT_TOKENS, NIL_UUID
+from coder_audit_mock.mockserver import DEFAULT_TOKENS, NIL_UUID, create_app
 from coder_audit_mock.mockserver._auth import FORBIDDEN_DETAIL, SIGNED_OUT_MESSAGE
 
 from .conftest import AUDIT, TESTGENERATE, auth
@@ -70,6 +70,28 @@ def test_missing_token(shared_client: TestClient) -> None:
         'Bearer realm="coder", error="invalid_token", error_description="The access token has expired", '
         'resource_metadata="http://testserver/.well-known/oauth-protected-resource"'
     )
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("path", ["", "/api/v2/audit"])
+def test_the_challenges_resource_metadata_url_answers_as_a_release_coder(
+    shared_client: TestClient, method: str, path: str
+) -> None:
+    # The 401s point at this URL (recorded from v2.35.1); Coder routes it behind the `oauth2`
+    # experiment, off in a release build, so it answers 403 there (coderd/coderd.go,
+    # httpmw.RequireExperiment), not the mock's 404 for an unknown route.
+    response = shared_client.request(method, "/.well-known/oauth-protected-resource" + path)
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert response.text == (
+        '{"message":"OAuth2 Provider Functionality functionality requires enabling the '
+        "'oauth2' experiment.\"}\n"
+    )
+
+
+def test_early_coder_has_no_resource_metadata_route() -> None:
+    client = TestClient(create_app(log_count=0, profile="2023-01"))
+    assert client.get("/.well-known/oauth-protected-resource").status_code == 404
 
 
 def test_wrong_secret(shared_client: TestClient) -> None:
@@ -625,3 +647,35 @@ def test_newest_writes_backspace_and_form_feed_short(
     assert (
         b'"additional_fields":{"k\\b":"a\\fb"}' in client.get(AUDIT, headers=auth("owner")).content
     )
+
+
+# -- building the app from MockSettings, and a client without Starlette's httpx2 warning --------
+
+
+def test_create_app_takes_mock_settings() -> None:
+    from coder_audit_mock.mockserver import MockSettings
+
+    app = create_app(MockSettings(log_count=3, seed=4))
+    assert app.state.mock.settings == MockSettings(log_count=3, seed=4)
+    with pytest.raises(TypeError, match="give settings or seed, log_count, not both"):
+        create_app(MockSettings(), seed=1, log_count=2)
+
+
+def test_a_client_outside_pytest_prints_no_warning() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "from coder_audit_mock.fixtures import mock_client\n"
+        "from coder_audit_mock.mockserver import MockSettings\n"
+        "with mock_client(MockSettings(log_count=4), role='auditor') as client:\n"
+        "    print(client.get('/api/v2/audit').json()['count'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "4\n", "")

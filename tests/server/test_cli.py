@@ -66,6 +66,15 @@ def test_serve_help_names_every_flag(capsys: pytest.CaptureFixture[str]) -> None
         assert flag in out
 
 
+def test_serve_help_states_the_admin_tokens_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    # The rule `--admin-token short` refuses with must be readable before trying it.
+    assert main(["serve", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--admin-token TOKEN require TOKEN (at least 8 printable ASCII characters" in out
+    assert main(["serve", "--admin-token", "short"]) == 2
+    assert "at least 8 printable ASCII characters, no spaces" in capsys.readouterr().err
+
+
 # --- bad flags: one line, exit 2 --------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from coder_audit_mock.mockserver._middleware import (
     redact_query_string,
 )
 from coder_audit_mock.mockserver._scenario import (
+    MAX_REPORTED_ERRORS,
     ScenarioError,
     add_log,
     add_organization,
@@ -525,6 +526,28 @@ def test_invalid_scenario_over_http_is_a_coder_shaped_400(client_for: Any) -> No
     )
     assert "invalid JSON at line 1" in broken.json()["detail"]
     assert client.get(AUDIT, headers=auth("owner")).json()["count"] == 5
+
+
+def test_a_bad_scenario_reports_every_error_at_once(client_for: Any) -> None:
+    client = client_for(5)
+    scenario = {
+        "users": [{"username": "ok"}, {"username": "no spaces"}],
+        "logs": [{"action": "crate"}, {"action": "create"}, {"status_code": "x"}],
+    }
+    response = client.post("/_mock/scenario", json=scenario)
+    assert response.status_code == 400
+    fields = [each["field"] for each in response.json()["validations"]]
+    assert fields == ["users[1].username", "logs[0].action", "logs[2].status_code"]
+    assert all(field in response.json()["detail"] for field in fields)
+    assert client.get(AUDIT, headers=auth("owner")).json()["count"] == 5  # nothing loaded
+
+
+def test_a_scenario_reports_at_most_fifty_errors() -> None:
+    server = MockServer(MockSettings(log_count=0))
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(server, {"logs": [{"action": "crate"}] * 500})
+    assert len(raised.value.errors) == MAX_REPORTED_ERRORS == 50
+    assert raised.value.field == "logs[0].action"
 
 
 def test_yaml_scenarios_by_file_and_over_http(tmp_path: Path, client_for: Any) -> None:

@@ -191,7 +191,7 @@ class AdminApi:
                 400,
                 "Invalid scenario.",
                 str(error),
-                validations=(Validation(error.field, error.detail),),
+                validations=tuple(Validation(each.field, each.detail) for each in error.errors),
             ) from None
         return GoJSONResponse(scenario_summary(self.server.deployment))
 

@@ -38,7 +38,13 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from ._answers import AnswerCache, allow_caching, request_key
-from ._auth import Caller, authenticate, forbidden
+from ._auth import (
+    OAUTH2_EXPERIMENT_OFF,
+    PROTECTED_RESOURCE_PATH,
+    Caller,
+    authenticate,
+    forbidden,
+)
 from ._csrf import SAFE_METHODS, csrf_refusal
 from ._errors import CoderError
 from ._generate import DEFAULT_LOG_COUNT, DEFAULT_NOW_US, DEFAULT_SEED, generate_deployment
@@ -328,7 +334,12 @@ async def _route_not_found(request: Request) -> Response:
     return GoJSONResponse({"message": ROUTE_NOT_FOUND}, status_code=404)
 
 
+async def _oauth2_experiment_off(request: Request) -> Response:
+    return GoJSONResponse({"message": OAUTH2_EXPERIMENT_OFF}, status_code=403)
+
+
 def create_app(
+    settings: MockSettings | None = None,
     *,
     seed: int = DEFAULT_SEED,
     log_count: int = DEFAULT_LOG_COUNT,
@@ -342,6 +353,8 @@ def create_app(
     """Build the mock Coder audit-log API as an ASGI app.
 
     Args:
+        settings: all of the fields below but `clock` at once (`MockSettings`); give either
+            settings or those fields, not both.
         seed: decides every generated name, id and time (same seed, same data).
         log_count: how many audit logs the fake deployment starts with.
         now: the deployment's present; logs lie in the 90 days before it. Default fixed.
@@ -360,7 +373,23 @@ def create_app(
         >>> client = TestClient(create_app(log_count=5))
         >>> client.get("/api/v2/audit", headers={"Coder-Session-Token": DEFAULT_TOKENS["owner"]}).json()["count"]
         5
+        >>> create_app(MockSettings(log_count=2)).state.mock.settings.log_count
+        2
     """
+    if settings is not None:
+        fields = {
+            "seed": seed != DEFAULT_SEED,
+            "log_count": log_count != DEFAULT_LOG_COUNT,
+            "now": now is not None,
+            "tokens": tokens is not None,
+            "max_logs": max_logs is not None,
+            "max_body_bytes": max_body_bytes != DEFAULT_MAX_BODY_BYTES,
+            "profile": profile != DEFAULT_PROFILE,
+        }
+        if any(fields.values()):
+            given = ", ".join(name for name, is_given in fields.items() if is_given)
+            raise TypeError(f"create_app: give settings or {given}, not both")
+        return create_app_for(MockServer(settings, clock=clock))
     settings = MockSettings(
         seed=seed,
         log_count=log_count,
@@ -472,12 +501,23 @@ def create_app_for(server: MockServer) -> Starlette:
             Route(AUDIT_PREFIX, server.audit_group, methods=methods),
             Route(AUDIT_PREFIX + "/{rest:path}", server.audit_group, methods=methods),
             Route(OPENAPI_PATH, openapi, methods=["GET"]),
+            *_protected_resource_routes(server.profile, methods),
             Route("/{rest:path}", _route_not_found, methods=methods),
         ],
         exception_handlers={CoderError: _coder_error_response, Exception: _unexpected_error},
     )
     app.state.mock = server
     return app
+
+
+def _protected_resource_routes(profile: Profile, methods: list[str]) -> list[Route]:
+    # Only where the 401s point there (NEWEST); EARLY Coder had no such route (404).
+    if not profile.www_authenticate:
+        return []
+    return [
+        Route(PROTECTED_RESOURCE_PATH, _oauth2_experiment_off, methods=methods),
+        Route(PROTECTED_RESOURCE_PATH + "/{rest:path}", _oauth2_experiment_off, methods=methods),
+    ]
 
 
 def _to_microseconds(moment: datetime) -> int:

@@ -296,11 +296,21 @@ def _description(message: str, detail: str) -> str:
     return "The access token is invalid"
 
 
+# The challenge's resource_metadata URL. Coder v2.35.1 routes it (coderd/coderd.go) behind the
+# `oauth2` experiment, which a release build has off (`GET /api/v2/experiments` is `[]` in the
+# recorded corpus), so there it answers 403 with httpmw.RequireExperiment's message: the mock
+# answers the same, for every method and every path below it (chi's `/*`).
+PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource"
+OAUTH2_EXPERIMENT_OFF = (
+    "OAuth2 Provider Functionality functionality requires enabling the 'oauth2' experiment."
+)
+
+
 def _challenge(description: str) -> dict[str, str]:
     # The resource_metadata URL needs the request's host; the app fills `{base}` in.
     return {
         "WWW-Authenticate": (
             f'Bearer realm="coder", error="invalid_token", error_description="{description}", '
-            'resource_metadata="{base}/.well-known/oauth-protected-resource"'
+            f'resource_metadata="{{base}}{PROTECTED_RESOURCE_PATH}"'
         )
     }

@@ -219,6 +219,25 @@ class ScenarioError(MockServerError, ValueError):
         super().__init__(f"{field}: {detail}")
         self.field = field
         self.detail = detail
+        # Every error found in the scenario, this one first (`ScenarioError.of`).
+        self.errors: tuple[ScenarioError, ...] = (self,)
+
+    @classmethod
+    def of(cls, errors: Sequence[ScenarioError]) -> ScenarioError:
+        """One error standing for all of `errors`: the first's field and detail, every message.
+
+        Example:
+            >>> error = ScenarioError.of([ScenarioError("logs[0].action", "bad"),
+            ...                           ScenarioError("logs[2].time", "bad")])
+            >>> str(error), error.field, len(error.errors)
+            ('logs[0].action: bad; logs[2].time: bad', 'logs[0].action', 2)
+        """
+        if len(errors) == 1:
+            return errors[0]
+        combined = cls(errors[0].field, errors[0].detail)
+        combined.args = ("; ".join(str(error) for error in errors),)
+        combined.errors = tuple(errors)
+        return combined
 
     def __repr__(self) -> str:
         return f"ScenarioError(field={self.field!r}, detail={self.detail!r})"
@@ -800,19 +819,43 @@ def _builtin_callers(seed: int, now_us: int, tokens: tuple[tuple[str, str], ...]
     )
 
 
+# A scenario reports every bad entry at once, up to this many (a generated file with one
+# mistake repeated must not make an answer of megabytes).
+MAX_REPORTED_ERRORS = 50
+
+
 def _apply(builder: _Builder, data: Mapping[str, Any]) -> None:
-    """Add every section of an already shape-checked scenario, in dependency order."""
+    """Add every section of an already shape-checked scenario, in dependency order.
+
+    A bad entry is skipped and the rest still checked, so that one `ScenarioError` names every
+    mistake (an entry that refers to a skipped one is reported too: it is wrong as written).
+    """
+    errors: list[ScenarioError] = []
+
+    def checked(add: Callable[[], object]) -> None:
+        try:
+            add()
+        except ScenarioError as error:
+            errors.append(error)
+            if len(errors) >= MAX_REPORTED_ERRORS:
+                raise ScenarioError.of(errors) from None
+
+    def add_log(item: Any, where: str) -> None:
+        builder.d.logs.append(builder.log(item, where))
+
     for index, item in enumerate(_check_list(data.get("organizations"), "organizations")):
-        builder.organization(item, f"organizations[{index}]")
+        checked(functools.partial(builder.organization, item, f"organizations[{index}]"))
     for index, item in enumerate(_check_list(data.get("users"), "users")):
-        builder.user(item, f"users[{index}]")
+        checked(functools.partial(builder.user, item, f"users[{index}]"))
     if data.get("builtin_roles") is not None:
-        builder.builtin_roles(data["builtin_roles"], "builtin_roles")
+        checked(functools.partial(builder.builtin_roles, data["builtin_roles"], "builtin_roles"))
     for section in RECORD_SECTIONS:
         for index, item in enumerate(_check_list(data.get(section), section)):
-            builder.record(section, item, f"{section}[{index}]")
+            checked(functools.partial(builder.record, section, item, f"{section}[{index}]"))
     for index, item in enumerate(_check_list(data.get("logs"), "logs")):
-        builder.d.logs.append(builder.log(item, f"logs[{index}]"))
+        checked(functools.partial(add_log, item, f"logs[{index}]"))
+    if errors:
+        raise ScenarioError.of(errors)
 
 
 def _check_top_level(data: Any) -> str:
