@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -366,8 +367,6 @@ def _export(target: Target, headers: Mapping[str, str]) -> bytes:
 
 
 def _logs(scenario: bytes) -> int:
-    import json
-
     data = json.loads(scenario)
     return len(data.get("logs") or []) if isinstance(data, dict) else 0
 

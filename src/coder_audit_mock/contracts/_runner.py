@@ -58,7 +58,6 @@ __all__ = [
     "run_contract",
 ]
 
-AUDIT_PATH = "/api/v2/audit"
 TOKEN_VARIABLE = "${CODER_SESSION_TOKEN}"
 IN_PROCESS_ORIGIN = "http://testserver"  # what the in-process ASGI transport calls the app
 MOCK_ORIGIN = "http://127.0.0.1:3000"  # `coder-audit-mock serve` by default
