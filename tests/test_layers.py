@@ -112,6 +112,6 @@ def test_the_contract_kit_judges_by_its_own_rules_not_the_mocks() -> None:
 
 def test_the_kit_knows_every_coder_version_the_mock_can_answer_as() -> None:
     from coder_audit_mock.contracts._coder import RULES
-    from coder_audit_mock.mockserver._profiles import PROFILE_NAMES
+    from coder_audit_mock.mockserver.profiles import PROFILE_NAMES
 
     assert tuple(RULES) == PROFILE_NAMES

@@ -1,11 +1,12 @@
 """Build the project's own OpenAPI 3.1 document for Coder's audit-log API.
 
 The document describes Coder NEWEST (shared/reference/coder-audit-behaviour.md, cited as §n) and
-is generated from the enums in `coder_audit_mock.mockserver._model`, so the two cannot drift. We
+is generated from the facts in `coder_audit_mock.mockserver.profiles.newest.facts`, so the two cannot drift. We
 write it ourselves; Coder's Swagger files are reference data and are never copied.
 
-    python tools/build_openapi.py           # (re)write src/coder_audit_mock/mockserver/openapi.json
+    python tools/build_openapi.py           # (re)write mockserver/profiles/newest/openapi.json
     python tools/build_openapi.py --check   # exit 1 if the committed file is not what this builds
+    python tools/build_openapi.py --profile 2023-01   # another version's document, in its folder
 
 Every rule the server enforces is in the schemas, because Schemathesis's `positive_data_acceptance`
 (ST202) and `negative_data_rejection` (ST201) take the document as the whole truth
@@ -27,40 +28,46 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 MOCKSERVER = ROOT / "src" / "coder_audit_mock" / "mockserver"
-OUTPUT = MOCKSERVER / "openapi.json"
 
 JsonObject = dict[str, Any]
 
 
-def load_model() -> ModuleType:
-    """`coder_audit_mock.mockserver._model`, loaded from its file.
+PROFILES_DIR = MOCKSERVER / "profiles"
 
-    Importing it by name would run the package's `__init__` (the whole server, Starlette and
-    Faker); `_model` needs the stdlib only, and so does this generator.
+
+def load_profiles() -> ModuleType:
+    """`coder_audit_mock.mockserver.profiles`, loaded from its folder as a stand-alone package.
+
+    Importing it by name would run the mock's `__init__` (the whole server, Starlette and
+    Faker); the version folders' `facts` and `openapi_build` modules need the stdlib only, and
+    so does this generator.
     """
-    spec = importlib.util.spec_from_file_location("_coder_audit_model", MOCKSERVER / "_model.py")
+    name = "_coder_audit_profiles"
+    spec = importlib.util.spec_from_file_location(
+        name, PROFILES_DIR / "__init__.py", submodule_search_locations=[str(PROFILES_DIR)]
+    )
     if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {MOCKSERVER / '_model.py'}")
+        raise ImportError(f"cannot load {PROFILES_DIR}")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building classes
+    sys.modules[name] = module  # its version folders import their facts relatively
     spec.loader.exec_module(module)
     return module
 
 
-_model = load_model()
+_profiles = load_profiles()
+# This module builds the NEWEST document (profiles/newest/openapi_build.py says so); the other
+# versions' builders start from it.
+_newest = importlib.import_module(f"{_profiles.__name__}.newest.facts")
 
 INT32_MAX = 2**31 - 1
-COUNT_CAP = 2000  # §3.1: count_cap is 2000 and count at most count_cap + 1
+COUNT_CAP = _newest.COUNT_CAP  # §3.1: count_cap is 2000 and count at most count_cap + 1
 
-SIGNED_OUT = "You are signed out or your session has expired. Please sign in again to continue."
+SIGNED_OUT = _newest.SIGNED_OUT_MESSAGE
 SUSPENDED = (
     'User is not active (status = "suspended"). Contact an admin to reactivate your account.'
 )
-FORBIDDEN_DETAIL = (
-    "You don't have permission to view this content. If you believe this is a mistake, please "
-    "contact your administrator or try signing in with different credentials."
-)
-INTERNAL_ERROR = "An internal server error occurred."
+FORBIDDEN_DETAIL = _newest.FORBIDDEN_DETAIL
+INTERNAL_ERROR = _newest.INTERNAL_ERROR_MESSAGE
 INVALID_JSON = "Request body must be valid JSON."
 INVALID_PAGINATION = "Query parameters have invalid values."
 INVALID_SEARCH = "Invalid audit search query."
@@ -179,9 +186,9 @@ GO_RFC3339 = f"{DATE}T{CLOCK}:[0-5][0-9](?:[.][0-9]+)?(?:Z|[+-]{CLOCK})"
 # leading spaces, so the subset stays sound and loses only that spelling.
 
 ENUM_SLOTS: dict[str, Sequence[str]] = {
-    "resource_type": _model.RESOURCE_TYPES,
-    "action": _model.AUDIT_ACTIONS,
-    "build_reason": _model.BUILD_REASONS,
+    "resource_type": _newest.RESOURCE_TYPES,
+    "action": _newest.AUDIT_ACTIONS,
+    "build_reason": _newest.BUILD_REASONS,
 }
 # Coder's own order of the keys (§2.1 step 5) with its last three moved to the front: free text is
 # the most common query, and the web UI's presets start with resource_type, action (§8).
@@ -442,11 +449,13 @@ def json_without_nul_schema() -> JsonObject:
 def schemas() -> JsonObject:
     any_json = {"description": "Any JSON; omitted when null."}
     return {
-        "AuditAction": enum_schema(_model.AUDIT_ACTIONS, "Database enum `audit_action` (§4.1)."),
-        "ResourceType": enum_schema(_model.RESOURCE_TYPES, "Database enum `resource_type` (§4.2)."),
-        "BuildReason": enum_schema(_model.BUILD_REASONS, "Database enum `build_reason` (§4.3)."),
-        "UserStatus": enum_schema(_model.USER_STATUSES, "User status (§4.4)."),
-        "LoginType": enum_schema(_model.LOGIN_TYPES, "Login type (§4.4)."),
+        "AuditAction": enum_schema(_newest.AUDIT_ACTIONS, "Database enum `audit_action` (§4.1)."),
+        "ResourceType": enum_schema(
+            _newest.RESOURCE_TYPES, "Database enum `resource_type` (§4.2)."
+        ),
+        "BuildReason": enum_schema(_newest.BUILD_REASONS, "Database enum `build_reason` (§4.3)."),
+        "UserStatus": enum_schema(_newest.USER_STATUSES, "User status (§4.4)."),
+        "LoginType": enum_schema(_newest.LOGIN_TYPES, "Login type (§4.4)."),
         "GoUuid": {
             "type": "string",
             "pattern": whole(GO_UUID),
@@ -754,7 +763,7 @@ def build_document() -> JsonObject:
             "summary": "Coder's audit-log endpoints as the current Coder server answers them.",
             "description": (
                 "Written by the coder-audit-mock project from its behaviour reference of Coder "
-                "commit a6afcd046fd2 (2026-07-08) and generated by tools/build_openapi.py; "
+                f"commit {_newest.CODER} and generated by tools/build_openapi.py; "
                 "section numbers (§) refer to that reference."
             ),
             "license": {"name": "MIT", "identifier": "MIT"},
@@ -782,24 +791,33 @@ def render(document: JsonObject) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-# --profile: which Coder version the document describes (mockserver/_profiles.py).
-PROFILES = ("newest", "2023-01")
-EARLY_OUTPUT = MOCKSERVER / "openapi-2023-01.json"
+# --profile: which Coder version the document describes. Every folder of mockserver/profiles is
+# one; its `openapi_build.build_document(base)` builds it from this module's names, and its facts
+# name the file it is written to, in the folder.
+_VERSIONS: dict[str, str] = {
+    importlib.import_module(f"{package}.facts").NAME: package
+    for package in _profiles.version_packages()
+}
+PROFILES = tuple(_VERSIONS)
+DEFAULT_PROFILE = _profiles.DEFAULT_PROFILE
+
+
+def output_file(profile: str) -> Path:
+    """Where a profile's document is written: its folder, the file its facts name."""
+    package = _VERSIONS[profile]
+    folder = PROFILES_DIR / package.rpartition(".")[2]
+    file_name: str = importlib.import_module(f"{package}.facts").OPENAPI_FILE
+    return folder / file_name
+
+
+OUTPUT = output_file(DEFAULT_PROFILE)
 
 
 def build_profile_document(profile: str) -> JsonObject:
-    """The document of a profile: NEWEST here, 2023-01 in build_openapi_early.py."""
-    if profile == "newest":
-        return build_document()
-    spec = importlib.util.spec_from_file_location(
-        "_build_openapi_early", Path(__file__).with_name("build_openapi_early.py")
-    )
-    if spec is None or spec.loader is None:
-        raise ImportError("cannot load build_openapi_early.py")
-    early = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(early)
+    """The document of a profile, built by its folder's `openapi_build.py`."""
+    builder = importlib.import_module(f"{_VERSIONS[profile]}.openapi_build")
     # This module's names, however it was loaded (as a script, or from its file by a test).
-    document: JsonObject = early.build_document(SimpleNamespace(**globals()))
+    document: JsonObject = builder.build_document(SimpleNamespace(**globals()))
     return document
 
 
@@ -807,15 +825,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the project's OpenAPI 3.1 document.")
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed file differs")
     parser.add_argument(
-        "--profile", choices=PROFILES, default="newest", help="the Coder version described"
+        "--profile", choices=PROFILES, default=DEFAULT_PROFILE, help="the Coder version described"
     )
     args = parser.parse_args(argv)
-    output = OUTPUT if args.profile == "newest" else EARLY_OUTPUT
+    # OUTPUT is the default's file (a test points it elsewhere); the others are in their folders.
+    output = OUTPUT if args.profile == DEFAULT_PROFILE else output_file(args.profile)
     text = render(build_profile_document(args.profile))
     if args.check:
         current = output.read_text(encoding="utf-8") if output.exists() else ""
         if current != text:
-            flag = "" if args.profile == "newest" else f" --profile {args.profile}"
+            flag = "" if args.profile == DEFAULT_PROFILE else f" --profile {args.profile}"
             print(
                 f"{output} is out of date: run python tools/build_openapi.py{flag}", file=sys.stderr
             )

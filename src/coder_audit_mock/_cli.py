@@ -428,7 +428,7 @@ def _now(text: str) -> dt.datetime:
 
 def _profile(text: str) -> str:
     # Imported here: `--help` must not load the server.
-    from coder_audit_mock.mockserver._profiles import PROFILE_NAMES
+    from coder_audit_mock.mockserver.profiles import PROFILE_NAMES
 
     if text not in PROFILE_NAMES:
         raise argparse.ArgumentTypeError(

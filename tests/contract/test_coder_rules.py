@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from coder_audit_mock.contracts import invalid_pagination
 from coder_audit_mock.contracts._coder import EARLY_RULES, NEWEST_RULES, RULES, go_uuid_ok
 from coder_audit_mock.mockserver._errors import CoderError
-from coder_audit_mock.mockserver._profiles import get_profile
+from coder_audit_mock.mockserver.profiles import get_profile
 
 # Values that sit on the edges of Go's strconv and google/uuid parsing.
 _INTEGERS = [

@@ -36,7 +36,9 @@ from coder_audit_mock.mockserver import (
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATOR = ROOT / "tools" / "build_openapi.py"
-DOCUMENT_FILE = ROOT / "src" / "coder_audit_mock" / "mockserver" / "openapi.json"
+DOCUMENT_FILE = (
+    ROOT / "src" / "coder_audit_mock" / "mockserver" / "profiles" / "newest" / "openapi.json"
+)
 
 
 @pytest.fixture(scope="module")

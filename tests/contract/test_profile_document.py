@@ -15,7 +15,9 @@ import pytest
 from coder_audit_mock.contracts import open_target, render_report, run_contract
 from coder_audit_mock.mockserver import create_app
 
-EARLY_DOCUMENT = str(resources.files("coder_audit_mock.mockserver") / "openapi-2023-01.json")
+EARLY_DOCUMENT = str(
+    resources.files("coder_audit_mock.mockserver.profiles.coder_2023_01") / "openapi-2023-01.json"
+)
 
 
 def test_the_early_mock_passes_the_early_document() -> None:

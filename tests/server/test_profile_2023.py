@@ -25,15 +25,15 @@ from starlette.testclient import TestClient
 
 from coder_audit_mock.mockserver import NIL_UUID, AuditLog, create_app, openapi_document
 from coder_audit_mock.mockserver._errors import InvalidSearchQuery
-from coder_audit_mock.mockserver._profiles import (
-    EARLY_PROFILE,
-    NEWEST_PROFILE,
+from coder_audit_mock.mockserver.profiles import (
     PROFILE_NAMES,
     differences,
     differences_table,
     get_profile,
 )
-from coder_audit_mock.mockserver._search_early import parse_search_query_early
+from coder_audit_mock.mockserver.profiles.coder_2023_01.profile import PROFILE as EARLY_PROFILE
+from coder_audit_mock.mockserver.profiles.coder_2023_01.search import parse_search_query_early
+from coder_audit_mock.mockserver.profiles.newest.profile import PROFILE as NEWEST_PROFILE
 
 from .conftest import AUDIT, TESTGENERATE, auth
 
@@ -142,7 +142,7 @@ def test_docs_profiles_md_holds_the_table_of_differences() -> None:
     text = (ROOT / "docs" / "profiles.md").read_text(encoding="utf-8")
     assert differences_table() in text, (
         "docs/profiles.md is out of date; paste the output of\n"
-        "  python -c 'from coder_audit_mock.mockserver._profiles import differences_table as t;"
+        "  python -c 'from coder_audit_mock.mockserver.profiles import differences_table as t;"
         ' print(t(), end="")\''
     )
     assert len(differences(NEWEST_PROFILE, EARLY_PROFILE)) >= 20

@@ -13,8 +13,9 @@ Where a request goes (reference §1.1, §1.2):
 Like chi's sub-router middlewares in Coder, authentication and the read check run before the
 route is matched, so an unknown path under `/api/v2/audit/` without a token is a 401.
 
-Every difference between Coder versions comes from the server's `Profile` (`_profiles.py`;
-`create_app(profile="2023-01")`): where the read check runs, the parsers, the count, the renderer.
+Every difference between Coder versions comes from the server's `Profile` (one folder per
+version under `profiles/`; `create_app(profile="2023-01")`): where the read check runs, the
+parsers, the count, the renderer.
 """
 
 from __future__ import annotations
@@ -51,10 +52,10 @@ from ._generate import DEFAULT_LOG_COUNT, DEFAULT_NOW_US, DEFAULT_SEED, generate
 from ._goparse import parse_go_query
 from ._json import MEDIA_TYPE, GoJSONResponse
 from ._model import Deployment
-from ._profiles import BEFORE_BODY, DEFAULT_PROFILE, ROUTE, Profile, get_profile, user_ids_named
 from ._store import AuditStore, Query, UnencodableLog, page_body
 from ._testgenerate import INTERNAL_ERROR_MESSAGE, build_log, decode_request
 from ._viewer import viewer_of
+from .profiles import BEFORE_BODY, DEFAULT_PROFILE, ROUTE, Profile, get_profile, user_ids_named
 
 logger = logging.getLogger("coder_audit_mock")
 
@@ -90,7 +91,7 @@ class MockSettings:
     tokens: Mapping[str, str] = dataclasses.field(default_factory=dict)
     max_logs: int | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    profile: str = DEFAULT_PROFILE  # the Coder version answered as (_profiles.PROFILES)
+    profile: str = DEFAULT_PROFILE  # the Coder version answered as (profiles.PROFILES)
 
     def build_deployment(self) -> Deployment:
         return generate_deployment(
@@ -160,7 +161,7 @@ class MockServer:
         if request.method != method:
             return Response(status_code=405, headers={"Allow": method})
         if method == "GET":
-            if not caller.may_read_audit_logs:  # EARLY: the handler's own check (§1.3 step 2)
+            if not caller.may_read_audit_logs:  # read_check HANDLER: the handler's own check (§1.3)
                 raise forbidden(profile.forbidden_detail)
             response = self.list_logs(caller, query)
             # A page is a function of the request, the data and the caller: the same request
@@ -181,16 +182,16 @@ class MockServer:
                 carriers=profile.token_carriers,
             )
         except CoderError as error:
-            if not profile.www_authenticate:  # EARLY 401s carry no challenge (§6.2)
+            if not profile.www_authenticate:  # this version's 401s carry no challenge (§6.2)
                 error.headers.pop("WWW-Authenticate", None)
             raise
         if not profile.org_scoped_reads and caller.readable_organizations is not None:
-            # EARLY: only site-wide readers may read (§6.3).
+            # When the profile says so, only site-wide readers may read (§6.3).
             caller = dataclasses.replace(caller, readable_organizations=frozenset())
         return caller
 
     def list_logs(self, caller: Caller, query: Mapping[str, list[str]]) -> Response:
-        """GET /api/v2/audit (reference §1.1 steps 3-9; EARLY §1.3 steps 3-6)."""
+        """GET /api/v2/audit (reference §1.1 steps 3-9; §1.3 steps 3-6)."""
         profile = self.profile
         page = profile.parse_pagination(query)
         q_values = query.get("q")
@@ -216,7 +217,7 @@ class MockServer:
                 offset=offset,
             )
             if limit
-            else ([], 0)  # EARLY's LIMIT 0 (§3.2)
+            else ([], 0)  # a window of LIMIT 0, when the profile's sql_window gives one (§3.2)
         )
         try:
             body = page_body(
@@ -237,7 +238,7 @@ class MockServer:
         return None
 
     async def test_generate(self, request: Request, caller: Caller) -> Response:
-        """POST /api/v2/audit/testgenerate (reference §1.2, §5; EARLY §1.4)."""
+        """POST /api/v2/audit/testgenerate (reference §1.2, §5; §1.4)."""
         profile = self.profile
         if profile.create_check == BEFORE_BODY and not caller.may_create_audit_logs:
             raise forbidden(profile.forbidden_detail)
@@ -363,7 +364,7 @@ def create_app(
         max_body_bytes: larger request bodies get 413.
         clock: microseconds since the epoch "now" for testgenerate and token expiry.
         profile: the Coder version to answer as: "newest" (default) or "2023-01"
-            (`_profiles.PROFILES`).
+            (`profiles.PROFILES`).
 
     The app's state holds the `MockServer` as `app.state.mock` (reset it with `.reset()`).
 
@@ -511,7 +512,8 @@ def create_app_for(server: MockServer) -> Starlette:
 
 
 def _protected_resource_routes(profile: Profile, methods: list[str]) -> list[Route]:
-    # Only where the 401s point there (NEWEST); EARLY Coder had no such route (404).
+    # Only where the 401s point there (profile.www_authenticate); a version without the
+    # challenge had no such route either (404).
     if not profile.www_authenticate:
         return []
     return [

@@ -27,18 +27,14 @@ from ._model import (
     Deployment,
     User,
 )
+from .profiles.newest import facts as _newest
 
-SESSION_TOKEN_COOKIE = "coder_session_token"
-SESSION_TOKEN_HEADER = "Coder-Session-Token"
-SIGNED_OUT_MESSAGE = (
-    "You are signed out or your session has expired. Please sign in again to continue."
-)
-FORBIDDEN_MESSAGE = "Forbidden."
-# Reference §1.1 step 2: the route's own 403 (no WWW-Authenticate on this one, §6.2).
-FORBIDDEN_DETAIL = (
-    "You don't have permission to view this content. If you believe this is a mistake, "
-    "please contact your administrator or try signing in with different credentials."
-)
+# Coder's names and messages (reference §6.1, §6.2, §1.1 step 2): the version's facts own them.
+SESSION_TOKEN_COOKIE = _newest.SESSION_TOKEN_COOKIE
+SESSION_TOKEN_HEADER = _newest.SESSION_TOKEN_HEADER
+SIGNED_OUT_MESSAGE = _newest.SIGNED_OUT_MESSAGE
+FORBIDDEN_MESSAGE = _newest.FORBIDDEN_MESSAGE
+FORBIDDEN_DETAIL = _newest.FORBIDDEN_DETAIL  # the route's own 403 (no WWW-Authenticate, §6.2)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -112,13 +108,9 @@ class TokenCarrier:
         return _header_text(value) if value else ""
 
 
-# Reference §6.1 NEWEST, in Coder's order: the first non-empty one wins.
-NEWEST_TOKEN_CARRIERS: tuple[TokenCarrier, ...] = (
-    TokenCarrier("cookie", SESSION_TOKEN_COOKIE),
-    TokenCarrier("query", SESSION_TOKEN_COOKIE),
-    TokenCarrier("header", SESSION_TOKEN_HEADER),
-    TokenCarrier("bearer", "Authorization"),
-    TokenCarrier("query", "access_token"),
+# Reference §6.1 NEWEST, in Coder's order (the version's facts): the first non-empty one wins.
+NEWEST_TOKEN_CARRIERS: tuple[TokenCarrier, ...] = tuple(
+    TokenCarrier(*carrier) for carrier in _newest.TOKEN_CARRIERS
 )
 
 

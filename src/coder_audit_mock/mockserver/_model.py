@@ -1,6 +1,7 @@
 """The fake deployment's records: what the mock stores, before it is rendered as Coder JSON.
 
-Every enum here is Coder's NEWEST database enum (reference §4), in the database's order.
+Every enum here is Coder's NEWEST database enum (reference §4), in the database's order,
+re-exported from `profiles/newest/facts.py`.
 Times are integer microseconds since the Unix epoch (UTC): Postgres keeps microseconds, and
 integers compare and sort fast over a million logs.
 """
@@ -11,85 +12,17 @@ import dataclasses
 import uuid
 from typing import Any
 
+from .profiles.newest import facts as _newest
+
 NIL_UUID = uuid.UUID(int=0)
 
-# Reference §4.1, NEWEST database enum `audit_action`.
-AUDIT_ACTIONS: tuple[str, ...] = (
-    "create",
-    "write",
-    "delete",
-    "start",
-    "stop",
-    "login",
-    "logout",
-    "register",
-    "request_password_reset",
-    "connect",
-    "disconnect",
-    "open",
-    "close",
-)
-
-# Reference §4.2, NEWEST database enum `resource_type`, in database order (35 values).
-RESOURCE_TYPES: tuple[str, ...] = (
-    "organization",
-    "template",
-    "template_version",
-    "user",
-    "workspace",
-    "git_ssh_key",
-    "api_key",
-    "group",
-    "workspace_build",
-    "license",
-    "workspace_proxy",
-    "convert_login",
-    "health_settings",
-    "oauth2_provider_app",
-    "oauth2_provider_app_secret",
-    "custom_role",
-    "organization_member",
-    "notifications_settings",
-    "notification_template",
-    "idp_sync_settings_organization",
-    "idp_sync_settings_group",
-    "idp_sync_settings_role",
-    "workspace_agent",
-    "workspace_app",
-    "prebuilds_settings",
-    "task",
-    "ai_seat",
-    "chat",
-    "user_secret",
-    "ai_provider",
-    "ai_provider_key",
-    "group_ai_budget",
-    "user_skill",
-    "ai_gateway_key",
-    "user_ai_budget_override",
-)
-
-# Reference §4.3, NEWEST database enum `build_reason` (what `build_reason:` accepts).
-BUILD_REASONS: tuple[str, ...] = (
-    "initiator",
-    "autostart",
-    "autostop",
-    "dormancy",
-    "failedstop",
-    "autodelete",
-    "dashboard",
-    "cli",
-    "ssh_connection",
-    "vscode_connection",
-    "jetbrains_connection",
-    "task_auto_pause",
-    "task_manual_pause",
-    "task_resume",
-)
-
-# Reference §4.4.
-USER_STATUSES: tuple[str, ...] = ("active", "suspended", "dormant")
-LOGIN_TYPES: tuple[str, ...] = ("", "password", "github", "oidc", "token", "none")
+# Reference §4.1-§4.4: the NEWEST database enums, defined once in the version's facts
+# (named here too: the engine's modules import them from `_model`).
+AUDIT_ACTIONS = _newest.AUDIT_ACTIONS
+RESOURCE_TYPES = _newest.RESOURCE_TYPES
+BUILD_REASONS = _newest.BUILD_REASONS
+USER_STATUSES = _newest.USER_STATUSES
+LOGIN_TYPES = _newest.LOGIN_TYPES
 
 # Site-wide role names and their display names (coderd/rbac/roles.go).
 SITE_ROLE_DISPLAY_NAMES: dict[str, str] = {

@@ -31,9 +31,10 @@ from ._model import AuditLog, Deployment
 from ._render import joined_build_reason, render_log
 from ._search import SearchFilter
 from ._viewer import FULL_VIEW, Viewer
+from .profiles.newest import facts as _newest
 
-DEFAULT_LIMIT = 100  # reference §3.1: COALESCE(NULLIF(limit, 0), 100)
-COUNT_CAP = 2000  # reference §3.1: the handler passes count_cap = 2000; count is at most 2001
+DEFAULT_LIMIT = _newest.DEFAULT_LIMIT  # reference §3.1: COALESCE(NULLIF(limit, 0), 100)
+COUNT_CAP = _newest.COUNT_CAP  # reference §3.1: count_cap = 2000; count is at most 2001
 
 # Below this many positions a value's rows are checked one by one; above, bitsets are cheaper.
 _SCAN_LIMIT = 2048

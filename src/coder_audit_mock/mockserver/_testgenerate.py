@@ -23,9 +23,10 @@ from ._errors import CoderError
 from ._goparse import GO_ZERO_TIME_US, GoParseError, parse_go_rfc3339, parse_go_uuid
 from ._json import ExactNumber
 from ._model import AUDIT_ACTIONS, NIL_UUID, RESOURCE_TYPES, AuditLog
+from .profiles.newest import facts as _newest
 
 INVALID_JSON_MESSAGE = "Request body must be valid JSON."
-INTERNAL_ERROR_MESSAGE = "An internal server error occurred."
+INTERNAL_ERROR_MESSAGE = _newest.INTERNAL_ERROR_MESSAGE  # the version's facts own it
 # Reference §5: every testgenerate row carries this diff.
 FIXED_DIFF: dict[str, Any] = {"foo": {"old": "bar", "new": "baz", "secret": False}}
 

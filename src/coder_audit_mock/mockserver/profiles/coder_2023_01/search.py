@@ -13,7 +13,7 @@ Reference §2.2 (and §3.2, §3.3). The 2023-01 parser was lenient where NEWEST 
 5. Dates parse as `YYYY-MM-DD` with errors ignored (a bad date is Go's zero time); a given
    `date_to` covers its day to 23:59:59, and one before `date_from` is a `q` error.
 6. resource_type and action filter only for the values the handler's switch honoured
-   (`EARLY_FILTER_RESOURCE_TYPES`, `EARLY_FILTER_ACTIONS`); anything else silently means no filter.
+   (`facts.FILTER_RESOURCE_TYPES`, `facts.FILTER_ACTIONS`); anything else silently means no filter.
 7. A bad `resource_id` is the only per-key error.
 """
 
@@ -35,21 +35,7 @@ from coder_audit_mock.mockserver._model import NIL_UUID
 from coder_audit_mock.mockserver._render import format_time
 from coder_audit_mock.mockserver._search import END_OF_DAY_US, SearchFilter, split_outside_quotes
 
-# Reference §2.2: `resourceTypeFromString` honoured these (not `group`, although it was a type).
-EARLY_FILTER_RESOURCE_TYPES: frozenset[str] = frozenset(
-    {
-        "organization",
-        "template",
-        "template_version",
-        "user",
-        "workspace",
-        "workspace_build",
-        "git_ssh_key",
-        "api_key",
-    }
-)
-# Reference §2.2: `actionFromString` honoured these (not `start`/`stop`).
-EARLY_FILTER_ACTIONS: frozenset[str] = frozenset({"create", "write", "delete"})
+from .facts import FILTER_ACTIONS, FILTER_RESOURCE_TYPES
 
 
 def _search_values(query: str) -> dict[str, str]:
@@ -135,6 +121,6 @@ def parse_search_query_early(
         email=values.get("email", ""),
         date_from=None if date_from == GO_ZERO_TIME_US else date_from,
         date_to=date_to,
-        resource_type=resource_type if resource_type in EARLY_FILTER_RESOURCE_TYPES else "",
-        action=action if action in EARLY_FILTER_ACTIONS else "",
+        resource_type=resource_type if resource_type in FILTER_RESOURCE_TYPES else "",
+        action=action if action in FILTER_ACTIONS else "",
     )

@@ -23,7 +23,8 @@ from coder_audit_mock.mockserver._goparse import (
     parse_go_uuid,
 )
 from coder_audit_mock.mockserver._pagination import Page
-from coder_audit_mock.mockserver._testgenerate import INTERNAL_ERROR_MESSAGE
+
+from .facts import INTERNAL_ERROR_MESSAGE
 
 _INT32_SPAN = 1 << 32
 _INT32_MIN = -(1 << 31)

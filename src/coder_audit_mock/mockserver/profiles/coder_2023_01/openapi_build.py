@@ -1,10 +1,10 @@
 """The project's OpenAPI 3.1 document of the 2023-01 profile (Coder as of 2023-01-03).
 
 Written from the EARLY rules of shared/reference/coder-audit-behaviour.md (§1.3, §1.4, §2.2, §3.2,
-§3.4 EARLY, §4 EARLY, §5 EARLY, §6 EARLY) and from `coder_audit_mock.mockserver._profiles`, with
-the building blocks of `build_openapi.py`; Coder's 2023 Swagger is reference data and is never
-copied. `python tools/build_openapi.py --profile 2023-01` writes
-src/coder_audit_mock/mockserver/openapi-2023-01.json.
+§3.4 EARLY, §4 EARLY, §5 EARLY, §6 EARLY) and from this folder's `facts`, with the building
+blocks of tools/build_openapi.py (`base`); Coder's 2023 Swagger is reference data and is never
+copied. `python tools/build_openapi.py --profile 2023-01` writes `openapi-2023-01.json` beside
+this module.
 
 What the document states differently from NEWEST's:
 
@@ -24,17 +24,11 @@ What the document states differently from NEWEST's:
 from __future__ import annotations
 
 import copy
-import sys
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-
-from coder_audit_mock.mockserver import _profiles
+from . import facts
 
 JsonObject = dict[str, Any]
-PROFILE = _profiles.EARLY_PROFILE
 ZERO_TIME = "0001-01-01T00:00:00Z"
 
 # One colon-separated field of an element: characters other than space, ':' and '"', or a closed
@@ -61,12 +55,12 @@ def _schemas(base: Any) -> JsonObject:
     schemas: JsonObject = copy.deepcopy(base.schemas())
     for name in ("LoginType", "MinimalOrganization", "SlimRole", "JsonWithoutNul"):
         del schemas[name]
-    schemas["AuditAction"] = base.enum_schema(PROFILE.audit_actions, "EARLY `audit_action` (§4.1).")
+    schemas["AuditAction"] = base.enum_schema(facts.AUDIT_ACTIONS, "EARLY `audit_action` (§4.1).")
     schemas["ResourceType"] = base.enum_schema(
-        PROFILE.resource_types, "EARLY `resource_type` (§4.2)."
+        facts.RESOURCE_TYPES, "EARLY `resource_type` (§4.2)."
     )
-    schemas["BuildReason"] = base.enum_schema(PROFILE.build_reasons, "EARLY build reasons (§4.3).")
-    schemas["UserStatus"] = base.enum_schema(PROFILE.user_statuses, "EARLY user status (§4.4).")
+    schemas["BuildReason"] = base.enum_schema(facts.BUILD_REASONS, "EARLY build reasons (§4.3).")
+    schemas["UserStatus"] = base.enum_schema(facts.USER_STATUSES, "EARLY user status (§4.4).")
     schemas["PageNumber"]["description"] = (
         "0..2147483647: optional '+', leading zeros allowed, '-0' is zero. Coder 2023-01 read "
         "any 64-bit integer (strconv.Atoi) and passed its low 32 bits to Postgres: a negative "
@@ -122,7 +116,8 @@ def _audit_log_schema(base: Any, newest: JsonObject) -> JsonObject:
         "type": "string",
         "description": "`{user} <verb> [build #n for] <resource> {target}` (§4.6 EARLY).",
     }
-    return base.closed_object(properties, keys, "One audit log, 2023-01 shape (§4.5).")
+    log: JsonObject = base.closed_object(properties, keys, "One audit log, 2023-01 shape (§4.5).")
+    return log
 
 
 def _user_schema(base: Any) -> JsonObject:
@@ -137,7 +132,10 @@ def _user_schema(base: Any) -> JsonObject:
         "roles": {"type": "array", "items": base.ref("Role"), "description": "Site-wide roles."},
         "avatar_url": {"type": "string", "description": "Always present, possibly empty."},
     }
-    return base.closed_object(properties, properties, "The acting user, 2023-01 shape (§4.5).")
+    user: JsonObject = base.closed_object(
+        properties, properties, "The acting user, 2023-01 shape (§4.5)."
+    )
+    return user
 
 
 def _testgenerate_body_schema(base: Any) -> JsonObject:
@@ -221,12 +219,8 @@ def _security_schemes() -> JsonObject:
     # §6.1 EARLY, in Coder's order.
     kinds = {"cookie": "cookie", "query": "query", "header": "header"}
     return {
-        f"{carrier.kind}.{carrier.name}": {
-            "type": "apiKey",
-            "in": kinds[carrier.kind],
-            "name": carrier.name,
-        }
-        for carrier in PROFILE.token_carriers
+        f"{kind}.{name}": {"type": "apiKey", "in": kinds[kind], "name": name}
+        for kind, name in facts.TOKEN_CARRIERS
     }
 
 
@@ -242,7 +236,7 @@ def _paths(base: Any, security: JsonObject) -> JsonObject:
         if parameter["name"] == "q":
             parameter["description"] = (
                 "Search query (§2.2), e.g. `resource_type:workspace action:create`. Keys read: "
-                + ", ".join(PROFILE.search_keys)
+                + ", ".join(facts.SEARCH_KEYS)
                 + "; others are ignored, and so are resource types and actions that the filter "
                 "does not honour; a repeated key: the last one wins; bad dates are ignored."
             )
@@ -271,10 +265,10 @@ def build_document(base: Any) -> JsonObject:
     )
     document["info"]["description"] = (
         "Written by the coder-audit-mock project from the EARLY parts of its behaviour reference "
-        f"(Coder commit {PROFILE.coder}) and generated by tools/build_openapi.py --profile "
+        f"(Coder commit {facts.CODER}) and generated by tools/build_openapi.py --profile "
         "2023-01; section numbers (§) refer to that reference."
     )
-    document["info"]["x-coder-audit-mock-profile"] = PROFILE.name
+    document["info"]["x-coder-audit-mock-profile"] = facts.NAME
     document["paths"] = _paths(base, security)
     document["components"] = {
         "schemas": _schemas(base),

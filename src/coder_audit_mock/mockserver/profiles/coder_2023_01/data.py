@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ._model import Deployment
+from ..._model import Deployment
 
 # NEWEST snake_case key -> EARLY camelCase key (reference §4.5).
 _CAMEL_CASE: dict[str, str] = {

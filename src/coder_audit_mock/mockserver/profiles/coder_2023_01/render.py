@@ -18,17 +18,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._model import AuditLog, Deployment, User
-from ._render import (
+from ..._model import AuditLog, Deployment, User
+from ..._render import (
     FRIENDLY_ACTIONS,
     AdditionalFieldsShape,
     KnownFields,
     decode_additional_fields,
     format_time,
     is_deleted,
-    render_diff,
+    render_log,
     render_roles,
 )
+from .facts import LOOKED_UP_TYPES
 
 # Reference §4.2: the friendly names of EARLY's nine types; EARLY said "api key" where NEWEST
 # says "token". (The five EARLY actions have the same verbs in both versions, §4.1.)
@@ -43,10 +44,29 @@ _FRIENDLY_RESOURCES: dict[str, str] = {
     "api_key": "api key",
     "group": "group",
 }
-# Reference §4.7: the types whose deletion EARLY looked up; every other type is never deleted.
-_LOOKED_UP_TYPES = frozenset({"template", "user", "workspace", "workspace_build"})
 # Go's zero time.Time: EARLY's audit query did not select last_seen_at (reference §4.5).
 _ZERO_TIME_TEXT = "0001-01-01T00:00:00Z"
+# Reference §4.5: EARLY's `codersdk.AuditLog` keys, in Go struct order (no `organization`).
+_EARLY_LOG_KEYS = (
+    "id",
+    "request_id",
+    "time",
+    "organization_id",
+    "ip",
+    "user_agent",
+    "resource_type",
+    "resource_id",
+    "resource_target",
+    "resource_icon",
+    "action",
+    "diff",
+    "status_code",
+    "additional_fields",
+    "description",
+    "resource_link",
+    "is_deleted",
+    "user",
+)
 
 # Reference §4.5: EARLY's struct had camelCase JSON names; a stored value that does not decode
 # comes back as the struct filled with "unknown", in its field order. (The key set of that
@@ -70,6 +90,7 @@ def describe_early(log: AuditLog, fields: KnownFields) -> str:
         fields: its decoded additional fields (the build number comes from there).
 
     Example:
+        >>> from coder_audit_mock.mockserver._model import NIL_UUID
         >>> from coder_audit_mock.mockserver._render import KnownFields
         >>> log = AuditLog(id=NIL_UUID, time=0, user_id=None, organization_id=NIL_UUID, ip="",
         ...                user_agent="", resource_type="workspace_build", resource_id=NIL_UUID,
@@ -90,6 +111,7 @@ def resource_link_early(log: AuditLog, fields: KnownFields, actor: User | None) 
     """The EARLY `resource_link` of a resource that is not deleted (reference §4.7 EARLY column).
 
     Example:
+        >>> from coder_audit_mock.mockserver._model import NIL_UUID
         >>> from coder_audit_mock.mockserver._render import KnownFields
         >>> log = AuditLog(id=NIL_UUID, time=0, user_id=None, organization_id=NIL_UUID, ip="",
         ...                user_agent="", resource_type="workspace", resource_id=NIL_UUID,
@@ -117,6 +139,7 @@ def render_user_early(user: User) -> dict[str, Any]:
     """The EARLY `codersdk.User` of a log's actor, in Go field order (reference §4.5).
 
     Example:
+        >>> from coder_audit_mock.mockserver._model import NIL_UUID
         >>> u = User(id=NIL_UUID, username="alice", email="a@example.com", created_at=0,
         ...          updated_at=0, last_seen_at=0, site_roles=("owner",))
         >>> body = render_user_early(u)
@@ -156,24 +179,15 @@ def render_log_early(log: AuditLog, d: Deployment, viewer: object = None) -> dic
         log.additional_fields, EARLY_ADDITIONAL_FIELDS
     )
     actor = None if log.user_id is None else d.users.get(log.user_id)
-    deleted = log.resource_type in _LOOKED_UP_TYPES and is_deleted(log, d)
-    return {
-        "id": str(log.id),
-        "request_id": str(log.request_id),
-        "time": format_time(log.time),
-        "organization_id": str(log.organization_id),
-        "ip": log.ip,
-        "user_agent": log.user_agent,
-        "resource_type": log.resource_type,
-        "resource_id": str(log.resource_id),
-        "resource_target": log.resource_target,
-        "resource_icon": log.resource_icon,
-        "action": log.action,
-        "diff": render_diff(log.diff),
-        "status_code": log.status_code,
+    deleted = log.resource_type in LOOKED_UP_TYPES and is_deleted(log, d)
+    own = {
         "additional_fields": additional_fields,
         "description": describe_early(log, fields),
         "resource_link": "" if deleted else resource_link_early(log, fields, actor),
         "is_deleted": deleted,
         "user": None if actor is None else render_user_early(actor),
     }
+    # Every other key is serialised as NEWEST does (the engine's serialiser); only the order
+    # and the five keys above are EARLY's.
+    newest = render_log(log, d)
+    return {key: own[key] if key in own else newest[key] for key in _EARLY_LOG_KEYS}

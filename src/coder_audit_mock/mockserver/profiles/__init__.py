@@ -1,65 +1,49 @@
-"""Profiles: which Coder version the mock answers as. EVERY difference between versions is here.
+"""Profiles: which Coder version the mock answers as. Every version is a folder here.
 
 ```
-"newest"   Coder a6afcd046fd2 (2026-07-08), the default: reference §1.1, §1.2, §2.1, §3.1, §4-§6
-"2023-01"  Coder e67d131514 (2023-01-03), the seed document's era: reference §1.3, §1.4, §2.2,
-           §3.2, §3.4 EARLY, §4 EARLY, §5 EARLY, §6 EARLY, §8 EARLY, §9
+profiles/__init__.py   the `Profile` interface, discovery, comparison (this module)
+profiles/newest/       Coder a6afcd046fd2 (2026-07-08), v2.35.1 as recorded: the default
+profiles/coder_2023_01/  Coder e67d131514 (2023-01-03), the seed document's era ("2023-01")
 ```
+
+Each folder holds everything its version does differently: `facts.py` (plain data, read by the
+mock and by the contract kit alike), `kit.py` (what the kit needs beyond the facts),
+`profile.py` (`PROFILE`, a `Profile` built from the facts and strategy functions: the engine's,
+or the folder's own `search.py`, `pagination.py`, `render.py`, `data.py`), `openapi_build.py`
+and the OpenAPI document it builds. Adding a version is adding a folder: every subpackage is
+discovered (`version_packages()`), ordered by its facts' `ORDER`; the default is the one whose
+facts say `DEFAULT = True`.
 
 A `Profile` is plain data plus a few small strategy functions (the search parser, the
 pagination parser, the count rule, the renderer...). The server (`_app.py`), the data
-generator, the OpenAPI builder (`tools/build_openapi.py --profile`), the contract kit and the
-differential tester read a profile; none of them branches on a profile's name. The EARLY
-behaviour itself lives in `_search_early.py`, `_pagination_early.py`, `_render_early.py` and
-`_generate_early.py`.
+generator, the OpenAPI builder (`tools/build_openapi.py --profile`) and the differential tester
+read a profile; none of them branches on a profile's name.
+
+This module imports the stdlib only at import time (the engine's low modules read the
+folders' facts, and tools/build_openapi.py loads this folder on its own), so the profiles
+themselves are built on first use.
 
 `docs/profiles.md` holds `differences_table()`, checked by a test, so the documentation
-cannot drift from this module.
+cannot drift from the folders.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import importlib
+import pkgutil
 import types
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._auth import (
-    FORBIDDEN_DETAIL,
-    NEWEST_TOKEN_CARRIERS,
-    SESSION_TOKEN_COOKIE,
-    SESSION_TOKEN_HEADER,
-    TokenCarrier,
-)
-from ._errors import MockServerError
-from ._generate import DataRules
-from ._generate_early import early_additional_fields
-from ._model import (
-    AUDIT_ACTIONS,
-    BUILD_REASONS,
-    RESOURCE_TYPES,
-    USER_STATUSES,
-    AuditLog,
-    Deployment,
-    User,
-)
-from ._pagination import Page, parse_pagination
-from ._pagination_early import parse_pagination_early, sql_window_early
-from ._render import render_log
-from ._render_early import render_log_early
-from ._search import SearchFilter, parse_search_query
-from ._search_early import (
-    EARLY_FILTER_ACTIONS,
-    EARLY_FILTER_RESOURCE_TYPES,
-    parse_search_query_early,
-)
-from ._store import COUNT_CAP, DEFAULT_LIMIT
-from ._testgenerate import NEWEST_BODY_FIELDS
-
-NEWEST = "newest"
-EARLY = "2023-01"
-DEFAULT_PROFILE = NEWEST
+if TYPE_CHECKING:
+    from .._auth import TokenCarrier
+    from .._generate import DataRules
+    from .._model import AuditLog, Deployment, User
+    from .._pagination import Page
+    from .._search import SearchFilter
 
 # Where the read permission is checked (reference §1.1 step 2, §1.3 step 2, §1.4).
 # ROUTE: a middleware on the whole /api/v2/audit group, before routing (so 403 before 404);
@@ -70,12 +54,12 @@ HANDLER = "GET handler only"
 AT_INSERT = "at insert, after the body: 500 `unauthorized…`"
 BEFORE_BODY = "before the body is read: 403"
 
-SearchParser = Callable[..., SearchFilter]
+SearchParser = Callable[..., "SearchFilter"]
 
 
-def _doc(text: str, reference: str) -> dict[str, str]:
-    """A profile field's meaning and reference § (rendered in docs/profiles.md)."""
-    return {"doc": text, "reference": reference}
+def _doc(text: str, behaviour: str) -> dict[str, str]:
+    """A profile field's meaning and docs/coder-behaviour.md § (rendered in docs/profiles.md)."""
+    return {"doc": text, "behaviour": behaviour}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -89,6 +73,7 @@ class Profile:
 
     name: str = dataclasses.field(metadata=_doc("profile name (`--profile`)", "§0"))
     coder: str = dataclasses.field(metadata=_doc("Coder commit and date", "§0"))
+    package: str = dataclasses.field(metadata=_doc("the folder (package) that holds it", "§0"))
     # -- enums -------------------------------------------------------------------------------
     resource_types: tuple[str, ...] = dataclasses.field(
         metadata=_doc("resource types (database enum)", "§4.2")
@@ -170,147 +155,71 @@ class Profile:
     openapi_file: str = dataclasses.field(metadata=_doc("OpenAPI document (package data)", "§7"))
 
 
-def _username_newest(user: User, value: str) -> bool:
-    """`lower(username)` equals the (lowercased) value and the user is not deleted (§2.1)."""
-    return not user.deleted and user.username.lower() == value
+_NOT_COMPARED = ("name", "coder", "package")
 
 
-def _username_early(user: User, value: str) -> bool:
-    """`username` equals the (lowercased) value exactly, deleted users included (§2.2)."""
-    return user.username == value
+@functools.cache
+def version_packages() -> tuple[str, ...]:
+    """The module names of the version folders, in their facts' `ORDER` (the default first).
+
+    Every subpackage of `profiles` is a version; only its `facts` module is imported here
+    (stdlib only), so the contract kit may call this without importing the mock's engine.
+
+    Example:
+        >>> [name.rpartition(".")[2] for name in version_packages()]
+        ['newest', 'coder_2023_01']
+    """
+    found = []
+    for module in pkgutil.iter_modules(__path__):
+        if module.ispkg:
+            package = f"{__name__}.{module.name}"
+            facts = importlib.import_module(f"{package}.facts")
+            found.append((facts.ORDER, facts.NAME, package))
+    return tuple(package for _, _, package in sorted(found))
 
 
-def _window_newest(page: Page) -> tuple[int, int]:
-    """`COALESCE(NULLIF(limit, 0), 100)`: absent or 0 means 100 (§3.1)."""
-    return page.limit or DEFAULT_LIMIT, page.offset
+def _facts(package: str) -> types.ModuleType:
+    return importlib.import_module(f"{package}.facts")
 
 
-def _count_newest(total: int, page_length: int) -> int:
-    """The capped number of matching logs, whatever the page (§3.1)."""
-    return total
+def _default_profile() -> str:
+    defaults = [_facts(package).NAME for package in version_packages() if _facts(package).DEFAULT]
+    if len(defaults) != 1:
+        from .._errors import MockServerError
+
+        raise MockServerError(f"exactly one profile must say DEFAULT = True, not {defaults}")
+    name: str = defaults[0]
+    return name
 
 
-def _count_early(total: int, page_length: int) -> int:
-    """The number of matching logs, but 0 whenever the page is empty (window count, §3.2)."""
-    return total if page_length else 0
+@functools.cache
+def _profiles() -> Mapping[str, Profile]:
+    built = (
+        importlib.import_module(f"{package}.profile").PROFILE for package in version_packages()
+    )
+    return types.MappingProxyType({profile.name: profile for profile in built})
 
 
-NEWEST_PROFILE = Profile(
-    name=NEWEST,
-    coder="a6afcd046fd2 (2026-07-08)",
-    resource_types=RESOURCE_TYPES,
-    audit_actions=AUDIT_ACTIONS,
-    build_reasons=BUILD_REASONS,
-    user_statuses=USER_STATUSES,
-    parse_search=parse_search_query,
-    search_keys=(
-        "request_id",
-        "resource_id",
-        "resource_target",
-        "username",
-        "email",
-        "date_from",
-        "date_to",
-        "organization",
-        "resource_type",
-        "action",
-        "build_reason",
-    ),
-    filter_resource_types=frozenset(RESOURCE_TYPES),
-    filter_actions=frozenset(AUDIT_ACTIONS),
-    rejects_bad_search=True,
-    username_matches=_username_newest,
-    username_me=True,
-    parse_pagination=parse_pagination,
-    sql_window=_window_newest,
-    count_rule=_count_newest,
-    count_cap=COUNT_CAP,
-    token_carriers=NEWEST_TOKEN_CARRIERS,
-    www_authenticate=True,
-    forbidden_detail=FORBIDDEN_DETAIL,
-    read_check=ROUTE,
-    org_scoped_reads=True,
-    csrf_check=True,
-    json_short_control_escapes=True,  # built with Go 1.26; recorded from v2.35.1
-    # coderd.go's root middleware, seen on every answer of the recorded v2.35.1 corpus.
-    response_headers=(("X-Coder-Build-Version", "v2.35.1"), ("X-Content-Type-Options", "nosniff")),
-    testgenerate_fields=NEWEST_BODY_FIELDS,
-    create_check=AT_INSERT,
-    render_log=render_log,
-    data_rules=None,
-    openapi_file="openapi.json",
-)
+# Built on first use (module `__getattr__`): the profiles need the engine, which reads facts.
+PROFILES: Mapping[str, Profile]
+"""Every profile by name, in the folders' ORDER (the default first)."""
+PROFILE_NAMES: tuple[str, ...]
+"""Every profile's name, in the folders' ORDER."""
+DEFAULT_PROFILE: str
+"""The name of the profile whose facts say DEFAULT ("newest")."""
 
-_EARLY_RESOURCE_TYPES: tuple[str, ...] = (
-    "organization",
-    "template",
-    "template_version",
-    "user",
-    "workspace",
-    "workspace_build",
-    "git_ssh_key",
-    "api_key",
-    "group",
-)
-_EARLY_AUDIT_ACTIONS: tuple[str, ...] = ("create", "write", "delete", "start", "stop")
-_EARLY_USER_STATUSES: tuple[str, ...] = ("active", "suspended")
 
-EARLY_PROFILE = Profile(
-    name=EARLY,
-    coder="e67d131514 (2023-01-03)",
-    resource_types=_EARLY_RESOURCE_TYPES,
-    audit_actions=_EARLY_AUDIT_ACTIONS,
-    build_reasons=("initiator", "autostart", "autostop"),
-    user_statuses=_EARLY_USER_STATUSES,
-    parse_search=parse_search_query_early,
-    search_keys=(
-        "date_from",
-        "date_to",
-        "resource_type",
-        "resource_id",
-        "action",
-        "username",
-        "email",
-    ),
-    filter_resource_types=EARLY_FILTER_RESOURCE_TYPES,
-    filter_actions=EARLY_FILTER_ACTIONS,
-    rejects_bad_search=False,
-    username_matches=_username_early,
-    username_me=False,
-    parse_pagination=parse_pagination_early,
-    sql_window=sql_window_early,
-    count_rule=_count_early,
-    count_cap=None,
-    token_carriers=(
-        TokenCarrier("cookie", SESSION_TOKEN_COOKIE),
-        TokenCarrier("query", SESSION_TOKEN_COOKIE),
-        TokenCarrier("header", SESSION_TOKEN_HEADER),
-        TokenCarrier("cookie", "coder_devurl_session_token"),
-    ),
-    www_authenticate=False,
-    forbidden_detail="",
-    read_check=HANDLER,
-    org_scoped_reads=False,
-    csrf_check=False,  # not recorded from a 2023-01 server
-    json_short_control_escapes=False,  # built with Go 1.19, before encoding/json wrote \b, \f
-    response_headers=(),  # not recorded from a 2023-01 server; none are sent
-    testgenerate_fields=("action", "resource_type", "resource_id", "time"),
-    create_check=BEFORE_BODY,
-    render_log=render_log_early,
-    data_rules=DataRules(
-        resource_types=frozenset(_EARLY_RESOURCE_TYPES),
-        actions=frozenset(_EARLY_AUDIT_ACTIONS),
-        user_statuses=frozenset(_EARLY_USER_STATUSES),
-        reshape_fields=early_additional_fields,
-    ),
-    openapi_file="openapi-2023-01.json",
-)
-
-PROFILES: Mapping[str, Profile] = types.MappingProxyType(
-    {NEWEST: NEWEST_PROFILE, EARLY: EARLY_PROFILE}
-)
-"""Every profile by name; the first is the default."""
-PROFILE_NAMES: tuple[str, ...] = tuple(PROFILES)
+def __getattr__(name: str) -> Any:
+    if name == "PROFILES":
+        value: Any = _profiles()
+    elif name == "PROFILE_NAMES":
+        value = tuple(_profiles())
+    elif name == "DEFAULT_PROFILE":
+        value = _default_profile()
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def get_profile(name: str) -> Profile:
@@ -323,27 +232,30 @@ def get_profile(name: str) -> Profile:
         >>> get_profile("2023-01").read_check
         'GET handler only'
     """
+    profiles = _profiles()
     try:
-        return PROFILES[name]
+        return profiles[name]
     except KeyError:
+        from .._errors import MockServerError
+
         raise MockServerError(
-            f"unknown profile {name!r}: expected one of {', '.join(PROFILE_NAMES)}"
+            f"unknown profile {name!r}: expected one of {', '.join(profiles)}"
         ) from None
 
 
 def differences(left: Profile, right: Profile) -> list[str]:
-    """The names of the fields in which two profiles differ (`name` and `coder` excluded).
+    """The names of the fields in which two profiles differ (`name`, `coder`, `package` excluded).
 
     Example:
-        >>> "count_cap" in differences(NEWEST_PROFILE, EARLY_PROFILE)
+        >>> "count_cap" in differences(get_profile("newest"), get_profile("2023-01"))
         True
-        >>> differences(NEWEST_PROFILE, NEWEST_PROFILE)
+        >>> differences(get_profile("newest"), get_profile("newest"))
         []
     """
     return [
         field.name
         for field in dataclasses.fields(Profile)
-        if field.name not in ("name", "coder")
+        if field.name not in _NOT_COMPARED
         and getattr(left, field.name) != getattr(right, field.name)
     ]
 
@@ -365,6 +277,8 @@ def describe_value(value: object) -> str:
         value = tuple(sorted(value))
     if isinstance(value, tuple):
         return f"{len(value)}: " + ", ".join(str(item) for item in value)
+    from .._generate import DataRules  # the engine, imported when a table is drawn
+
     if isinstance(value, DataRules):
         return (
             f"only its {len(value.resource_types)} types, {len(value.actions)} actions and "
@@ -380,25 +294,32 @@ def _first_paragraph_length(lines: list[str]) -> int:
     return next((index for index, line in enumerate(lines) if not line.strip()), len(lines))
 
 
-def differences_table(profiles: Sequence[Profile] = (NEWEST_PROFILE, EARLY_PROFILE)) -> str:
+def differences_table(profiles: Sequence[Profile] | None = None) -> str:
     """The Markdown table of every field in which the profiles differ (docs/profiles.md).
+
+    Args:
+        profiles: the columns; every profile, in the folders' ORDER, by default.
 
     Example:
         >>> differences_table().splitlines()[0]
-        '| what | reference | newest | 2023-01 |'
+        '| what | [behaviour](coder-behaviour.md) § | newest | 2023-01 |'
     """
+    if profiles is None:
+        profiles = tuple(_profiles().values())
     fields = {field.name: field for field in dataclasses.fields(Profile)}
     differing = dict.fromkeys(
         name for other in profiles[1:] for name in ["coder", *differences(profiles[0], other)]
     )
     lines = [
-        "| what | reference | " + " | ".join(profile.name for profile in profiles) + " |",
+        "| what | [behaviour](coder-behaviour.md) § | "
+        + " | ".join(profile.name for profile in profiles)
+        + " |",
         "|---|---|" + "---|" * len(profiles),
     ]
     for name in differing:
         metadata = fields[name].metadata
         cells = [_cell(describe_value(getattr(profile, name))) for profile in profiles]
-        lines.append(f"| {metadata['doc']} | {metadata['reference']} | " + " | ".join(cells) + " |")
+        lines.append(f"| {metadata['doc']} | {metadata['behaviour']} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -414,7 +335,7 @@ def user_ids_named(
     Example:
         >>> from coder_audit_mock.mockserver._generate import generate_deployment
         >>> d = generate_deployment(log_count=0)
-        >>> len(user_ids_named(NEWEST_PROFILE, d.users, "owner"))
+        >>> len(user_ids_named(get_profile("newest"), d.users, "owner"))
         1
     """
     return frozenset(user.id for user in users.values() if profile.username_matches(user, value))
