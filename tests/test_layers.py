@@ -76,13 +76,26 @@ def test_plugin_is_import_light() -> None:
 
 
 # What the contract kit may take from the mock: how to build one in-process (create_app and its
-# public tokens) and the project's OpenAPI document, which is the schema being checked. Never
-# its parsers, renderers, store or profiles: the kit's oracle is its own (contracts/_coder.py),
-# so a bug in the mock cannot become the contract (issue 11).
+# public tokens), the project's OpenAPI document, which is the schema being checked, and the
+# version folders' plain-data facts (`profiles/<version>/facts.py`, `kit.py`, found by
+# `version_packages`). Never its parsers, renderers, store or profiles (nor a version's search,
+# pagination or render modules): the kit's oracle is its own (contracts/_coder.py), so a bug in
+# the mock cannot become the contract (issue 11).
 KIT_MAY_USE_FROM_MOCK = {
     "mockserver": {"create_app", "DEFAULT_TOKENS", "openapi_document"},
     "mockserver._document": {"openapi_file_name"},
+    "mockserver.profiles": {"version_packages"},
 }
+KIT_MAY_USE_FROM_A_VERSION = {"facts", "kit"}  # a version folder's plain-data modules
+
+
+def _kit_may_use(module: str, name: str) -> bool:
+    parts = module.split(".")
+    if len(parts) == 3 and parts[:2] == ["mockserver", "profiles"]:  # mockserver.profiles.<v>
+        return name in KIT_MAY_USE_FROM_A_VERSION
+    if len(parts) == 4 and parts[:2] == ["mockserver", "profiles"]:  # ...<v>.facts / .kit
+        return parts[3] in KIT_MAY_USE_FROM_A_VERSION
+    return name in KIT_MAY_USE_FROM_MOCK.get(module, set())
 
 
 def _mock_imports(path: pathlib.Path) -> set[tuple[str, str]]:
@@ -106,8 +119,9 @@ def _mock_imports(path: pathlib.Path) -> set[tuple[str, str]]:
 def test_the_contract_kit_judges_by_its_own_rules_not_the_mocks() -> None:
     for path in sorted((SOURCE / "contracts").rglob("*.py")):
         for module, name in _mock_imports(path):
-            allowed = KIT_MAY_USE_FROM_MOCK.get(module, set())
-            assert name in allowed, f"{path.relative_to(SOURCE)} imports {name} from {module}"
+            assert _kit_may_use(module, name), (
+                f"{path.relative_to(SOURCE)} imports {name} from {module}"
+            )
 
 
 def test_the_kit_knows_every_coder_version_the_mock_can_answer_as() -> None:

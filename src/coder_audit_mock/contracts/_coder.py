@@ -3,8 +3,11 @@
 The semantic checks and the waivers judge a server by these rules. They are written here, in
 the kit, from Coder's behaviour (the § numbers of the behaviour reference, and the answers
 recorded from a real Coder v2.35.1 in tests/fidelity/corpus), and never by calling the mock's
-parsers, renderers or profiles: a bug in the mock must not become the contract. The mock is
-tested by the kit, not the other way round (tests/test_layers.py forbids the import).
+parsers, renderers, store or profiles: a bug in the mock must not become the contract. The
+*values* (enums, keys, carriers, messages) are the version folders' plain-data `facts.py` and
+`kit.py` (mockserver/profiles/<version>/), one copy of each Coder fact for the mock and the kit;
+the *logic* that judges a server by them is here. The mock is tested by the kit, not the
+other way round (tests/test_layers.py forbids the import).
 
 ```
 CoderRules                one Coder version's observable contract (enums, count, paging,
@@ -12,7 +15,8 @@ CoderRules                one Coder version's observable contract (enums, count,
   .count(total, n)        the `count` a page of n logs carries when `total` logs match
   .pagination_rejection   the validation fields of the 400 for limit/offset/after_id, or None
   .window_error           the `detail` of Postgres's 500 for a LIMIT/OFFSET it refuses, or None
-RULES / rules_for(name)   "newest" (v2.35.1 and the source it was read from), "2023-01"
+RULES / rules_for(name)   "newest" (v2.35.1 and the source it was read from), "2023-01":
+                          one per folder of mockserver/profiles, from its facts.py and kit.py
 ```
 
 Example:
@@ -25,9 +29,15 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import re
 import types
 from collections.abc import Mapping, Sequence
+from types import ModuleType
+
+from ..mockserver.profiles import version_packages
+from ..mockserver.profiles.coder_2023_01 import facts as _early
+from ..mockserver.profiles.newest import facts as _newest
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -39,106 +49,15 @@ __all__ = [
     "rules_for",
 ]
 
-DEFAULT_PROFILE = "newest"
+# Coder's facts, one copy each, in the version folders (plain data, stdlib only; the kit never
+# reads the mock's parsers, renderers or profiles). NEWEST's enums are named here for the kit.
 NIL = "00000000-0000-0000-0000-000000000000"
-# Reference §4.1, §4.2, §4.3: the database enums of NEWEST (v2.35.1).
-NEWEST_AUDIT_ACTIONS = (
-    "create",
-    "write",
-    "delete",
-    "start",
-    "stop",
-    "login",
-    "logout",
-    "register",
-    "request_password_reset",
-    "connect",
-    "disconnect",
-    "open",
-    "close",
-)
-NEWEST_RESOURCE_TYPES = (
-    "organization",
-    "template",
-    "template_version",
-    "user",
-    "workspace",
-    "git_ssh_key",
-    "api_key",
-    "group",
-    "workspace_build",
-    "license",
-    "workspace_proxy",
-    "convert_login",
-    "health_settings",
-    "oauth2_provider_app",
-    "oauth2_provider_app_secret",
-    "custom_role",
-    "organization_member",
-    "notifications_settings",
-    "notification_template",
-    "idp_sync_settings_organization",
-    "idp_sync_settings_group",
-    "idp_sync_settings_role",
-    "workspace_agent",
-    "workspace_app",
-    "prebuilds_settings",
-    "task",
-    "ai_seat",
-    "chat",
-    "user_secret",
-    "ai_provider",
-    "ai_provider_key",
-    "group_ai_budget",
-    "user_skill",
-    "ai_gateway_key",
-    "user_ai_budget_override",
-)
-NEWEST_BUILD_REASONS = (
-    "initiator",
-    "autostart",
-    "autostop",
-    "dormancy",
-    "failedstop",
-    "autodelete",
-    "dashboard",
-    "cli",
-    "ssh_connection",
-    "vscode_connection",
-    "jetbrains_connection",
-    "task_auto_pause",
-    "task_manual_pause",
-    "task_resume",
-)
-# Reference §2.1: the keys NEWEST's `q` reads.
-NEWEST_SEARCH_KEYS = (
-    "request_id",
-    "resource_id",
-    "resource_target",
-    "username",
-    "email",
-    "date_from",
-    "date_to",
-    "organization",
-    "resource_type",
-    "action",
-    "build_reason",
-)
-# Reference §5: the fields of NEWEST's CreateTestAuditLogRequest.
-NEWEST_TESTGENERATE_FIELDS = (
-    "action",
-    "resource_type",
-    "resource_id",
-    "organization_id",
-    "request_id",
-    "time",
-    "build_reason",
-    "additional_fields",
-)
-FORBIDDEN_DETAIL = (  # reference §1.1 step 2: httpapi.Forbidden's detail
-    "You don't have permission to view this content. If you believe this is a mistake, "
-    "please contact your administrator or try signing in with different credentials."
-)
+NEWEST_AUDIT_ACTIONS = _newest.AUDIT_ACTIONS  # reference §4.1
+NEWEST_RESOURCE_TYPES = _newest.RESOURCE_TYPES  # reference §4.2
+NEWEST_BUILD_REASONS = _newest.BUILD_REASONS  # reference §4.3
+NEWEST_SEARCH_KEYS = _newest.SEARCH_KEYS  # reference §2.1
+NEWEST_TESTGENERATE_FIELDS = _newest.TESTGENERATE_FIELDS  # reference §5
+FORBIDDEN_DETAIL = _newest.FORBIDDEN_DETAIL  # reference §1.1 step 2: httpapi.Forbidden's detail
 _INT = re.compile(r"[+-]?[0-9]+")  # strconv's base-10 syntax: ASCII digits, one optional sign
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _INT32 = (-(2**31), 2**31 - 1)
@@ -317,91 +236,49 @@ class CoderRules:
         return None
 
 
-_SESSION_COOKIE = "coder_session_token"
+def _rules_of(package: str) -> CoderRules:
+    """One version's rules: its folder's facts (shared with the mock) and kit flags."""
+    facts: ModuleType = importlib.import_module(f"{package}.facts")
+    kit: ModuleType = importlib.import_module(f"{package}.kit")
+    return CoderRules(
+        name=facts.NAME,
+        coder=kit.CODER,
+        audit_actions=facts.AUDIT_ACTIONS,
+        resource_types=facts.RESOURCE_TYPES,
+        build_reasons=facts.BUILD_REASONS,
+        search_keys=facts.SEARCH_KEYS,
+        newest_search=kit.NEWEST_SEARCH,
+        rejects_bad_search=facts.REJECTS_BAD_SEARCH,
+        default_limit=facts.DEFAULT_LIMIT,
+        count_cap=facts.COUNT_CAP,
+        empty_page_counts_zero=kit.EMPTY_PAGE_COUNTS_ZERO,
+        repeated_pagination_rejected=kit.REPEATED_PAGINATION_REJECTED,
+        int32_pagination=kit.INT32_PAGINATION,
+        token_carriers=tuple(TokenCarrier(kind, name) for kind, name in facts.TOKEN_CARRIERS),
+        www_authenticate=facts.WWW_AUTHENTICATE,
+        forbidden_detail=facts.FORBIDDEN_DETAIL,
+        write_refusal_status=kit.WRITE_REFUSAL_STATUS,
+        org_scoped_reads=facts.ORG_SCOPED_READS,
+        csrf_check=facts.CSRF_CHECK,
+        testgenerate_fields=facts.TESTGENERATE_FIELDS,
+        newest_shapes=kit.NEWEST_SHAPES,
+        count_text=kit.COUNT_TEXT,
+    )
 
-NEWEST_RULES = CoderRules(
-    name="newest",
-    coder="Coder v2.35.1 (recorded, tests/fidelity/corpus) and a6afcd046fd2 (read)",
-    audit_actions=NEWEST_AUDIT_ACTIONS,
-    resource_types=NEWEST_RESOURCE_TYPES,
-    build_reasons=NEWEST_BUILD_REASONS,
-    search_keys=NEWEST_SEARCH_KEYS,
-    newest_search=True,
-    rejects_bad_search=True,
-    default_limit=100,
-    count_cap=2000,
-    empty_page_counts_zero=False,
-    repeated_pagination_rejected=True,
-    int32_pagination=True,
-    token_carriers=(
-        TokenCarrier("cookie", _SESSION_COOKIE),
-        TokenCarrier("query", _SESSION_COOKIE),
-        TokenCarrier("header", "Coder-Session-Token"),
-        TokenCarrier("bearer", "Authorization"),
-        TokenCarrier("query", "access_token"),
-    ),
-    www_authenticate=True,
-    forbidden_detail=FORBIDDEN_DETAIL,
-    write_refusal_status=500,
-    org_scoped_reads=True,
-    csrf_check=True,
-    testgenerate_fields=NEWEST_TESTGENERATE_FIELDS,
-    newest_shapes=True,
-    count_text="the number of matching logs, at most 2001, whatever limit and offset",
-)
-
-EARLY_RULES = CoderRules(
-    name="2023-01",
-    coder="Coder e67d131514 (2023-01-03, read; no server of that era was recorded)",
-    audit_actions=("create", "write", "delete", "start", "stop"),
-    resource_types=(
-        "organization",
-        "template",
-        "template_version",
-        "user",
-        "workspace",
-        "workspace_build",
-        "git_ssh_key",
-        "api_key",
-        "group",
-    ),
-    build_reasons=("initiator", "autostart", "autostop"),
-    search_keys=(
-        "date_from",
-        "date_to",
-        "resource_type",
-        "resource_id",
-        "action",
-        "username",
-        "email",
-    ),
-    newest_search=False,
-    rejects_bad_search=False,
-    default_limit=0,
-    count_cap=None,
-    empty_page_counts_zero=True,
-    repeated_pagination_rejected=False,
-    int32_pagination=False,
-    token_carriers=(
-        TokenCarrier("cookie", _SESSION_COOKIE),
-        TokenCarrier("query", _SESSION_COOKIE),
-        TokenCarrier("header", "Coder-Session-Token"),
-        TokenCarrier("cookie", "coder_devurl_session_token"),
-    ),
-    www_authenticate=False,
-    forbidden_detail="",
-    write_refusal_status=403,
-    org_scoped_reads=False,
-    csrf_check=False,
-    testgenerate_fields=("action", "resource_type", "resource_id", "time"),
-    newest_shapes=False,
-    count_text="the number of matching logs on a page that holds some, 0 on an empty page",
-)
 
 RULES: Mapping[str, CoderRules] = types.MappingProxyType(
-    {rules.name: rules for rules in (NEWEST_RULES, EARLY_RULES)}
+    {rules.name: rules for rules in map(_rules_of, version_packages())}
 )
-"""Every Coder version the kit can check for, by name; the first is the default."""
+"""Every Coder version the kit can check for, by name, in the folders' ORDER (default first)."""
+DEFAULT_PROFILE: str = next(
+    name
+    for name, package in zip(RULES, version_packages(), strict=True)
+    if importlib.import_module(f"{package}.facts").DEFAULT
+)
+NEWEST_RULES = RULES[_newest.NAME]
+"""The rules of Coder NEWEST (v2.35.1)."""
+EARLY_RULES = RULES[_early.NAME]
+"""The rules of Coder as of 2023-01-03."""
 
 
 def rules_for(name: str | CoderRules) -> CoderRules:

@@ -54,6 +54,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from ..mockserver import DEFAULT_TOKENS
+from ..mockserver.profiles.newest import facts as _newest
 from ._coder import (
     NEWEST_AUDIT_ACTIONS,
     NEWEST_RESOURCE_TYPES,
@@ -105,12 +106,12 @@ SIGNED_OUT_MESSAGE = (
 )
 INACTIVE_USER_MESSAGE_PREFIX = "User is not active"
 FORBIDDEN_MESSAGE = "Forbidden."
-INTERNAL_ERROR_MESSAGE = "An internal server error occurred."
+INTERNAL_ERROR_MESSAGE = _newest.INTERNAL_ERROR_MESSAGE
 # Reference §5: every testgenerate row carries this diff.
 TESTGENERATE_DIFF = {"foo": {"old": "bar", "new": "baz", "secret": False}}
 # Reference §4.7: these types look their resource up live; a random resource id is not found,
 # so the log is deleted and unlinked.
-_LOOKED_UP_TYPES = frozenset({"user", "template", "workspace"})
+_LOOKED_UP_TYPES = _newest.LOOKED_UP_TYPES
 
 OutcomeStatus = Literal["passed", "partial", "failed", "skipped"]
 

@@ -40,6 +40,7 @@ RESOURCE_TYPES: tuple[str, ...] = (  # §4.2 EARLY, in database order
 BUILD_REASONS: tuple[str, ...] = ("initiator", "autostart", "autostop")  # §4.3 EARLY
 USER_STATUSES: tuple[str, ...] = ("active", "suspended")  # §4.4 EARLY
 
+REJECTS_BAD_SEARCH = False  # a bad `q` is ignored: only a few structural errors are a 400 (§2.2)
 # Reference §2.2: the keys `q` reads; every other key is ignored.
 SEARCH_KEYS: tuple[str, ...] = (
     "date_from",

@@ -92,6 +92,9 @@ BUILD_REASONS: tuple[str, ...] = (
 USER_STATUSES: tuple[str, ...] = ("active", "suspended", "dormant")  # reference §4.4
 LOGIN_TYPES: tuple[str, ...] = ("", "password", "github", "oidc", "token", "none")  # §4.4
 
+REJECTS_BAD_SEARCH = (
+    True  # unknown keys, bad enums, bad dates, repeated keys are a 400 (§2.1, §9.6)
+)
 # Reference §2.1: the keys `q` reads.
 SEARCH_KEYS: tuple[str, ...] = (
     "request_id",
