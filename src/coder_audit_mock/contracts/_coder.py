@@ -146,6 +146,8 @@ class CoderRules:
         testgenerate_fields: the body fields testgenerate reads (§5).
         newest_shapes: logs and users have NEWEST's fields (§4.5); False skips response_shape.
         count_text: the count rule in words, for failure reports.
+        waiver_texts: (waiver id, field, text): how the waivers that apply to this version
+            word what it does (contracts/_waivers.py).
 
     Example:
         >>> NEWEST_RULES.count(2500, 0), EARLY_RULES.count(7, 0)
@@ -174,6 +176,7 @@ class CoderRules:
     testgenerate_fields: tuple[str, ...]
     newest_shapes: bool
     count_text: str
+    waiver_texts: tuple[tuple[str, str, str], ...] = ()
 
     def count(self, total: int, on_page: int) -> int:
         """The `count` of a page holding `on_page` logs when `total` logs match (§3.1, §3.2).
@@ -263,6 +266,11 @@ def _rules_of(package: str) -> CoderRules:
         testgenerate_fields=facts.TESTGENERATE_FIELDS,
         newest_shapes=kit.NEWEST_SHAPES,
         count_text=kit.COUNT_TEXT,
+        waiver_texts=tuple(
+            (waiver_id, field, text)
+            for waiver_id, texts in kit.WAIVER_TEXTS.items()
+            for field, text in texts.items()
+        ),
     )
 
 

@@ -241,7 +241,7 @@ def applicable_waivers(
 ) -> tuple[Waiver, ...]:
     """The waivers that apply to a kind of document and a server in `profile`, in register order.
 
-    `profile` names the Coder version ("newest", "2023-01") or gives its `CoderRules`.
+    `profile` names the Coder version (`RULES`, e.g. "newest") or gives its `CoderRules`.
 
     Example:
         >>> [waiver.id for waiver in applicable_waivers(DocumentKind.PROJECT)]
@@ -346,16 +346,25 @@ def _pagination_int32(
 
 
 def _bind_pagination_range(waiver: Waiver, profile: CoderRules) -> Waiver:
-    """2023-01 parsed limit/offset as 64-bit integers and kept their low 32 bits (§3.4)."""
+    """A version that parsed limit/offset as 64-bit integers and kept their low 32 bits (§3.4)."""
     if not _accepts(profile, {"limit": [str(MAX_INT32 + 1)]}):
         return waiver
     return dataclasses.replace(
-        waiver,
-        server_does="a 2023-01 server reads them with strconv.Atoi (any 64-bit integer; others "
-        "get 400) and passes their low 32 bits to Postgres, which refuses a negative one with "
-        "a 500 (see negative-pagination-500)",
+        _worded(waiver, profile),
         applied_by="`limit` and `offset` get the 64-bit range as minimum and maximum",
         edit=functools.partial(_pagination_int32, minimum=-(2**63), maximum=2**63 - 1),
+    )
+
+
+def _worded(waiver: Waiver, profile: CoderRules) -> Waiver:
+    """The waiver in the words the version's kit facts give it (`CoderRules.waiver_texts`)."""
+    texts = {field: text for wid, field, text in profile.waiver_texts if wid == waiver.id}
+    return dataclasses.replace(
+        waiver,
+        swagger_says=texts.get("swagger_says", waiver.swagger_says),
+        server_does=texts.get("server_does", waiver.server_does),
+        reason=texts.get("reason", waiver.reason),
+        applied_by=texts.get("applied_by", waiver.applied_by),
     )
 
 
@@ -593,7 +602,7 @@ def _holds_nul(value: Any) -> bool:
 def _insert_fails(body: Any, profile: CoderRules) -> bool:
     """Whether Coder's insert of this testgenerate body fails in Postgres (reference §1.2, §5).
 
-    The database enums are the profile's (§4.1, §4.2: 2023-01 had 5 actions and 9 types).
+    The database enums are the profile's (§4.1, §4.2: older versions had fewer).
     """
     if not isinstance(body, dict):
         return False
@@ -659,7 +668,7 @@ def _excuses_csrf_refusal(exchange: Exchange) -> bool:
 
 
 def _bind_csrf_refusal(waiver: Waiver, profile: CoderRules) -> Waiver | None:
-    # Coder checked CSRF on cookie-authenticated writes only from 2023 on (the profile says).
+    # Coder checked CSRF on cookie-authenticated writes only in later versions (the rules say).
     return waiver if profile.csrf_check else None
 
 
@@ -686,7 +695,7 @@ def _renders_null_organization_ids(waiver: Waiver, profile: CoderRules) -> Waive
     """The waiver when the profile's own document says `organization_ids` is null (§4.5)."""
     user = openapi_document(profile.name)["components"]["schemas"]["User"]
     ids = user.get("properties", {}).get("organization_ids", {})
-    return waiver if ids.get("type") == "null" else None
+    return _worded(waiver, profile) if ids.get("type") == "null" else None
 
 
 def _accepts(rules: CoderRules, query: Mapping[str, list[str]]) -> bool:
@@ -714,7 +723,7 @@ _NEGATIVE_DETAILS = frozenset({"pq: LIMIT must not be negative", "pq: OFFSET mus
 def _bind_negative_pagination(waiver: Waiver, profile: CoderRules) -> Waiver | None:
     if _accepts(profile, {"limit": ["-1"]}) or _accepts(profile, {"offset": ["-1"]}):
         excuses = functools.partial(_excuses_negative_pagination, profile=profile)
-        return dataclasses.replace(waiver, excuses=excuses)
+        return dataclasses.replace(_worded(waiver, profile), excuses=excuses)
     return None
 
 
@@ -986,23 +995,24 @@ _REGISTER = (
     Waiver(
         id="user-organization-ids-null",
         swagger_says="User.organization_ids is an array of uuids",
-        server_does="a 2023-01 server answers `organization_ids: null` in every audit log's user",
+        server_does="a server of a version whose own document says so answers "
+        "`organization_ids: null` in every audit log's user",
         reference="§4.5",
-        reason="the 2023-01 handler never filled the (nil) Go slice, which encodes as null",
+        reason="that version's handler never filled the (nil) Go slice, which encodes as null",
         applied_by="organization_ids gets x-nullable: true, only when checking for a profile "
-        "whose own document says it is null (2023-01)",
+        "whose own document says it is null",
         edit=_user_organization_ids_null,
         bind=_renders_null_organization_ids,
     ),
     Waiver(
         id="negative-pagination-500",
         swagger_says="(every document) a 5xx is a server error",
-        server_does="a 2023-01 server passes a negative limit or offset (also one whose low 32 "
-        'bits are negative, e.g. limit=2147483648) on to Postgres: 500 with detail "pq: LIMIT '
-        'must not be negative" (or OFFSET, checked first)',
+        server_does="a server of a version that accepts negatives passes a negative limit or "
+        "offset (also one whose low 32 bits are negative, e.g. limit=2147483648) on to "
+        'Postgres: 500 with detail "pq: LIMIT must not be negative" (or OFFSET, checked first)',
         reference="§3.2, §3.4",
-        reason="this is what Coder 2023-01 itself answers (its parsePagination had no "
-        "minimum); NEWEST answers 400 instead",
+        reason="this is what such a Coder itself answers (its parsePagination had no minimum); "
+        "NEWEST answers 400 instead",
         applied_by="a not_a_server_error or status_code_conformance failure of GET "
         ".../audit is excused only when the response is that 500 and the kit's rules of "
         "that Coder version (contracts/_coder.py) give that very error for the query as "

@@ -49,15 +49,17 @@ def openapi_document(profile: str = "newest") -> dict[str, Any]:
 
 
 def openapi_file_name(profile: str = "newest") -> str:
-    """The package-data file that holds a profile's document (for reports).
+    """The package-data file that holds a profile's document, below `mockserver/` (for reports).
 
     Raises:
         MockServerError: an unknown profile.
 
     Example:
         >>> openapi_file_name("2023-01")
-        'openapi-2023-01.json'
+        'profiles/coder_2023_01/openapi-2023-01.json'
     """
     from .profiles import get_profile
 
-    return get_profile(profile).openapi_file
+    chosen = get_profile(profile)
+    folder = chosen.package.removeprefix(__package__ + ".").replace(".", "/")
+    return f"{folder}/{chosen.openapi_file}"

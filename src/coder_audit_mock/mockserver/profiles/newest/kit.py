@@ -18,3 +18,7 @@ INT32_PAGINATION = True  # limit/offset are non-negative 32-bit integers (§3.4)
 WRITE_REFUSAL_STATUS = 500  # testgenerate refuses a non-owner at insert (§1.2 step 3)
 NEWEST_SHAPES = True  # logs and users have NEWEST's fields (§4.5)
 COUNT_TEXT = "the number of matching logs, at most 2001, whatever limit and offset"
+
+# What this version does, in the words of the waivers that apply to it (contracts/_waivers.py
+# words the register itself): waiver id -> field -> text. NEWEST needs none.
+WAIVER_TEXTS: dict[str, dict[str, str]] = {}
