@@ -84,7 +84,7 @@ def test_plugin_is_import_light() -> None:
 KIT_MAY_USE_FROM_MOCK = {
     "mockserver": {"create_app", "DEFAULT_TOKENS", "openapi_document"},
     "mockserver._document": {"openapi_file_name"},
-    "mockserver.profiles": {"version_packages"},
+    "mockserver.profiles": {"version_packages", "TokenCarrier"},
 }
 KIT_MAY_USE_FROM_A_VERSION = {"facts", "kit"}  # a version folder's plain-data modules
 

@@ -35,7 +35,7 @@ import types
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 
-from ..mockserver.profiles import version_packages
+from ..mockserver.profiles import TokenCarrier, version_packages
 from ..mockserver.profiles.coder_2023_01 import facts as _early
 from ..mockserver.profiles.newest import facts as _newest
 
@@ -63,24 +63,6 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
 _PAGINATION = ("after_id", "limit", "offset")  # Coder reads (and reports) them in this order
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class TokenCarrier:
-    """Where a session token may travel (reference §6.1): `kind` and `name`.
-
-    Kinds: "cookie", "query" (parameter), "header", "bearer" (`<name>: Bearer <token>`).
-
-    Example:
-        >>> str(TokenCarrier("bearer", "Authorization"))
-        'bearer Authorization'
-    """
-
-    kind: str
-    name: str
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.name}"
 
 
 def go_uuid_ok(text: str) -> bool:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from starlette.datastructures import Headers
 
+from . import profiles
 from ._errors import CoderError
 from ._goparse import go_bytes
 from ._model import (
@@ -78,21 +79,13 @@ def find_cookie(headers: Headers, name: str) -> str:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class TokenCarrier:
-    """One place a session token may travel (reference §6.1): its kind and name.
-
-    Kinds: `cookie`, `query` (parameter), `header`, `bearer` (`<name>: Bearer <token>`).
+class TokenCarrier(profiles.TokenCarrier):
+    """A `profiles.TokenCarrier` (kind and name, reference §6.1) that reads a request's token.
 
     Example:
-        >>> str(TokenCarrier("bearer", "Authorization"))
-        'bearer Authorization'
+        >>> TokenCarrier("query", "access_token").read(Headers({}), {"access_token": ["t"]})
+        't'
     """
-
-    kind: str
-    name: str
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.name}"
 
     def read(self, headers: Headers, query: Mapping[str, list[str]]) -> str:
         """The token this carrier holds in a request, or "" (carriers are read until one holds one)."""

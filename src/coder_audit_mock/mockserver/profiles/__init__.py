@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .._auth import TokenCarrier
+    from .._auth import TokenCarrier as ReadingCarrier
     from .._generate import DataRules
     from .._model import AuditLog, Deployment, User
     from .._pagination import Page
@@ -55,6 +55,25 @@ AT_INSERT = "at insert, after the body: 500 `unauthorized…`"
 BEFORE_BODY = "before the body is read: 403"
 
 SearchParser = Callable[..., "SearchFilter"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TokenCarrier:
+    """Where a session token may travel (reference §6.1): `kind` and `name`, as facts give them.
+
+    Kinds: "cookie", "query" (parameter), "header", "bearer" (`<name>: Bearer <token>`). The
+    kit's rules hold these; the mock's `_auth.TokenCarrier` adds how to read one.
+
+    Example:
+        >>> str(TokenCarrier("bearer", "Authorization"))
+        'bearer Authorization'
+    """
+
+    kind: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}"
 
 
 def _doc(text: str, behaviour: str) -> dict[str, str]:
@@ -113,7 +132,7 @@ class Profile:
     )
     count_cap: int | None = dataclasses.field(metadata=_doc("`count_cap` field", "§3.1"))
     # -- authentication and authorization ----------------------------------------------------
-    token_carriers: tuple[TokenCarrier, ...] = dataclasses.field(
+    token_carriers: tuple[ReadingCarrier, ...] = dataclasses.field(
         metadata=_doc("token carriers, first wins", "§6.1")
     )
     www_authenticate: bool = dataclasses.field(
@@ -156,6 +175,58 @@ class Profile:
 
 
 _NOT_COMPARED = ("name", "coder", "package")
+
+
+def profile_from_facts(facts: types.ModuleType, **strategies: Any) -> Profile:
+    """A version's `Profile`: its facts' values, and strategy functions (the engine's by default).
+
+    `strategies` give the functions (and `data_rules`) in which the version differs from the
+    engine, by field name; the others are the engine's: `_search.parse_search_query`,
+    `_pagination.parse_pagination`, `_render.render_log`, no data rules.
+
+    Example:
+        >>> from coder_audit_mock.mockserver.profiles.newest import facts
+        >>> profile_from_facts(facts, sql_window=None, count_rule=None, username_matches=None).name
+        'newest'
+    """
+    from .._auth import TokenCarrier as ReadingCarrier
+    from .._pagination import parse_pagination
+    from .._render import render_log
+    from .._search import parse_search_query
+
+    engine: dict[str, Any] = {
+        "parse_search": parse_search_query,
+        "parse_pagination": parse_pagination,
+        "render_log": render_log,
+        "data_rules": None,
+    }
+    return Profile(
+        name=facts.NAME,
+        coder=facts.CODER,
+        package=facts.__name__.rpartition(".")[0],
+        resource_types=facts.RESOURCE_TYPES,
+        audit_actions=facts.AUDIT_ACTIONS,
+        build_reasons=facts.BUILD_REASONS,
+        user_statuses=facts.USER_STATUSES,
+        search_keys=facts.SEARCH_KEYS,
+        filter_resource_types=facts.FILTER_RESOURCE_TYPES,
+        filter_actions=facts.FILTER_ACTIONS,
+        rejects_bad_search=facts.REJECTS_BAD_SEARCH,
+        username_me=facts.USERNAME_ME,
+        count_cap=facts.COUNT_CAP,
+        token_carriers=tuple(ReadingCarrier(kind, name) for kind, name in facts.TOKEN_CARRIERS),
+        www_authenticate=facts.WWW_AUTHENTICATE,
+        forbidden_detail=facts.FORBIDDEN_DETAIL,
+        read_check=HANDLER if facts.READ_CHECK_IN_HANDLER else ROUTE,
+        org_scoped_reads=facts.ORG_SCOPED_READS,
+        csrf_check=facts.CSRF_CHECK,
+        json_short_control_escapes=facts.JSON_SHORT_CONTROL_ESCAPES,
+        response_headers=facts.RESPONSE_HEADERS,
+        testgenerate_fields=facts.TESTGENERATE_FIELDS,
+        create_check=BEFORE_BODY if facts.CREATE_CHECK_BEFORE_BODY else AT_INSERT,
+        openapi_file=facts.OPENAPI_FILE,
+        **(engine | strategies),
+    )
 
 
 @functools.cache

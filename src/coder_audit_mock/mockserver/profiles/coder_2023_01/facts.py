@@ -56,6 +56,8 @@ FILTER_RESOURCE_TYPES: frozenset[str] = frozenset(RESOURCE_TYPES) - {"group"}
 # Reference §2.2: `actionFromString` honoured these (not `start`/`stop`).
 FILTER_ACTIONS: frozenset[str] = frozenset({"create", "write", "delete"})
 
+USERNAME_ME = False  # §2.2: `me` is a username like any other
+
 DEFAULT_LIMIT = 0  # reference §3.2: no default, `LIMIT 0` without `limit`
 COUNT_CAP: int | None = None  # reference §3.2: no `count_cap` field, `count` uncapped
 
@@ -68,6 +70,8 @@ TOKEN_CARRIERS: tuple[tuple[str, str], ...] = (
 )
 WWW_AUTHENTICATE = False  # reference §6.2: EARLY 401s carry no challenge
 FORBIDDEN_DETAIL = ""  # reference §1.3 step 2: the 403 has no detail
+READ_CHECK_IN_HANDLER = True  # §1.3 step 2: GET's handler checks (unknown paths are 404)
+CREATE_CHECK_BEFORE_BODY = True  # §1.4: testgenerate refuses before the body is read
 ORG_SCOPED_READS = False  # reference §6.3: only site-wide readers read
 CSRF_CHECK = False  # not recorded from a 2023-01 server
 

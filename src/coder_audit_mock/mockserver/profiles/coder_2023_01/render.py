@@ -46,27 +46,9 @@ _FRIENDLY_RESOURCES: dict[str, str] = {
 }
 # Go's zero time.Time: EARLY's audit query did not select last_seen_at (reference §4.5).
 _ZERO_TIME_TEXT = "0001-01-01T00:00:00Z"
-# Reference §4.5: EARLY's `codersdk.AuditLog` keys, in Go struct order (no `organization`).
-_EARLY_LOG_KEYS = (
-    "id",
-    "request_id",
-    "time",
-    "organization_id",
-    "ip",
-    "user_agent",
-    "resource_type",
-    "resource_id",
-    "resource_target",
-    "resource_icon",
-    "action",
-    "diff",
-    "status_code",
-    "additional_fields",
-    "description",
-    "resource_link",
-    "is_deleted",
-    "user",
-)
+# Reference §4.5: EARLY's `codersdk.AuditLog` is NEWEST's but for `organization_id`, which came
+# right after `time`, and `organization`, which it did not have.
+_LEADING_KEYS = ("id", "request_id", "time", "organization_id")
 
 # Reference §4.5: EARLY's struct had camelCase JSON names; a stored value that does not decode
 # comes back as the struct filled with "unknown", in its field order. (The key set of that
@@ -90,13 +72,12 @@ def describe_early(log: AuditLog, fields: KnownFields) -> str:
         fields: its decoded additional fields (the build number comes from there).
 
     Example:
-        >>> from coder_audit_mock.mockserver._model import NIL_UUID
+        >>> import dataclasses
+        >>> from coder_audit_mock.mockserver._generate import generate_deployment
         >>> from coder_audit_mock.mockserver._render import KnownFields
-        >>> log = AuditLog(id=NIL_UUID, time=0, user_id=None, organization_id=NIL_UUID, ip="",
-        ...                user_agent="", resource_type="workspace_build", resource_id=NIL_UUID,
-        ...                resource_target="", action="start", diff={}, status_code=500,
-        ...                additional_fields={})
-        >>> describe_early(log, KnownFields(build_number="3"))
+        >>> log = generate_deployment(log_count=1).logs[0]
+        >>> build = dataclasses.replace(log, resource_type="workspace_build", action="start")
+        >>> describe_early(build, KnownFields(build_number="3"))
         '{user} started build #3 for workspace {target}'
     """
     text = "{user} " + FRIENDLY_ACTIONS.get(log.action, "unknown")
@@ -111,13 +92,12 @@ def resource_link_early(log: AuditLog, fields: KnownFields, actor: User | None) 
     """The EARLY `resource_link` of a resource that is not deleted (reference §4.7 EARLY column).
 
     Example:
-        >>> from coder_audit_mock.mockserver._model import NIL_UUID
+        >>> import dataclasses
+        >>> from coder_audit_mock.mockserver._generate import generate_deployment
         >>> from coder_audit_mock.mockserver._render import KnownFields
-        >>> log = AuditLog(id=NIL_UUID, time=0, user_id=None, organization_id=NIL_UUID, ip="",
-        ...                user_agent="", resource_type="workspace", resource_id=NIL_UUID,
-        ...                resource_target="dev", action="create", diff={}, status_code=201,
-        ...                additional_fields={})
-        >>> resource_link_early(log, KnownFields(workspace_owner="bob"), None)
+        >>> log = generate_deployment(log_count=1).logs[0]
+        >>> workspace = dataclasses.replace(log, resource_type="workspace", resource_target="dev")
+        >>> resource_link_early(workspace, KnownFields(workspace_owner="bob"), None)
         '/@bob/dev'
     """
     target = log.resource_target
@@ -187,7 +167,11 @@ def render_log_early(log: AuditLog, d: Deployment, viewer: object = None) -> dic
         "is_deleted": deleted,
         "user": None if actor is None else render_user_early(actor),
     }
-    # Every other key is serialised as NEWEST does (the engine's serialiser); only the order
-    # and the five keys above are EARLY's.
+    # Every other key is serialised as NEWEST does (the engine's serialiser), in its order.
     newest = render_log(log, d)
-    return {key: own[key] if key in own else newest[key] for key in _EARLY_LOG_KEYS}
+    body = {key: newest[key] for key in _LEADING_KEYS}
+    body.update(
+        (key, value) for key, value in newest.items() if key not in ("organization", "user")
+    )
+    body.update(own)  # in place, but `user`, which comes last
+    return body

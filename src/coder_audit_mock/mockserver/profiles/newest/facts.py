@@ -110,6 +110,10 @@ SEARCH_KEYS: tuple[str, ...] = (
     "build_reason",
 )
 
+FILTER_RESOURCE_TYPES: frozenset[str] = frozenset(RESOURCE_TYPES)  # §2.1: a filter honours all
+FILTER_ACTIONS: frozenset[str] = frozenset(AUDIT_ACTIONS)
+USERNAME_ME = True  # §2.1: `username:me` means the caller
+
 DEFAULT_LIMIT = 100  # reference §3.1: COALESCE(NULLIF(limit, 0), 100)
 COUNT_CAP = 2000  # reference §3.1: count_cap = 2000; count is at most 2001
 
@@ -137,6 +141,8 @@ FORBIDDEN_DETAIL = (
     "please contact your administrator or try signing in with different credentials."
 )
 INTERNAL_ERROR_MESSAGE = "An internal server error occurred."  # reference §1.2 step 3
+READ_CHECK_IN_HANDLER = False  # §1.1 step 2: a middleware on the route group checks reads
+CREATE_CHECK_BEFORE_BODY = False  # §1.2 step 3: testgenerate refuses at insert, after the body
 ORG_SCOPED_READS = True  # reference §6.3: organization admins/auditors read their org's logs
 CSRF_CHECK = True  # cookie-authenticated unsafe requests need a CSRF token (recorded)
 
