@@ -221,6 +221,32 @@ class CoderRules:
         return None
 
 
+# The CoderRules fields that are a version's facts (or kit flags) of the same name in upper case.
+_RULES_FROM_FACTS = (
+    "audit_actions",
+    "resource_types",
+    "build_reasons",
+    "search_keys",
+    "rejects_bad_search",
+    "default_limit",
+    "count_cap",
+    "www_authenticate",
+    "forbidden_detail",
+    "org_scoped_reads",
+    "csrf_check",
+    "testgenerate_fields",
+)
+_RULES_FROM_KIT = (
+    "newest_search",
+    "empty_page_counts_zero",
+    "repeated_pagination_rejected",
+    "int32_pagination",
+    "write_refusal_status",
+    "newest_shapes",
+    "count_text",
+)
+
+
 def _rules_of(package: str) -> CoderRules:
     """One version's rules: its folder's facts (shared with the mock) and kit flags."""
     facts: ModuleType = importlib.import_module(f"{package}.facts")
@@ -228,31 +254,14 @@ def _rules_of(package: str) -> CoderRules:
     return CoderRules(
         name=facts.NAME,
         coder=kit.CODER,
-        audit_actions=facts.AUDIT_ACTIONS,
-        resource_types=facts.RESOURCE_TYPES,
-        build_reasons=facts.BUILD_REASONS,
-        search_keys=facts.SEARCH_KEYS,
-        newest_search=kit.NEWEST_SEARCH,
-        rejects_bad_search=facts.REJECTS_BAD_SEARCH,
-        default_limit=facts.DEFAULT_LIMIT,
-        count_cap=facts.COUNT_CAP,
-        empty_page_counts_zero=kit.EMPTY_PAGE_COUNTS_ZERO,
-        repeated_pagination_rejected=kit.REPEATED_PAGINATION_REJECTED,
-        int32_pagination=kit.INT32_PAGINATION,
         token_carriers=tuple(TokenCarrier(kind, name) for kind, name in facts.TOKEN_CARRIERS),
-        www_authenticate=facts.WWW_AUTHENTICATE,
-        forbidden_detail=facts.FORBIDDEN_DETAIL,
-        write_refusal_status=kit.WRITE_REFUSAL_STATUS,
-        org_scoped_reads=facts.ORG_SCOPED_READS,
-        csrf_check=facts.CSRF_CHECK,
-        testgenerate_fields=facts.TESTGENERATE_FIELDS,
-        newest_shapes=kit.NEWEST_SHAPES,
-        count_text=kit.COUNT_TEXT,
         waiver_texts=tuple(
             (waiver_id, field, text)
             for waiver_id, texts in kit.WAIVER_TEXTS.items()
             for field, text in texts.items()
         ),
+        **{field: getattr(facts, field.upper()) for field in _RULES_FROM_FACTS},
+        **{field: getattr(kit, field.upper()) for field in _RULES_FROM_KIT},
     )
 
 

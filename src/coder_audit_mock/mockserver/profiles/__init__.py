@@ -177,6 +177,28 @@ class Profile:
 _NOT_COMPARED = ("name", "coder", "package")
 
 
+# The Profile fields that are the facts of the same name in upper case (facts.RESOURCE_TYPES...).
+_FIELDS_FROM_FACTS = (
+    "resource_types",
+    "audit_actions",
+    "build_reasons",
+    "user_statuses",
+    "search_keys",
+    "filter_resource_types",
+    "filter_actions",
+    "rejects_bad_search",
+    "username_me",
+    "count_cap",
+    "www_authenticate",
+    "forbidden_detail",
+    "org_scoped_reads",
+    "csrf_check",
+    "json_short_control_escapes",
+    "response_headers",
+    "testgenerate_fields",
+)
+
+
 def profile_from_facts(facts: types.ModuleType, **strategies: Any) -> Profile:
     """A version's `Profile`: its facts' values, and strategy functions (the engine's by default).
 
@@ -204,27 +226,11 @@ def profile_from_facts(facts: types.ModuleType, **strategies: Any) -> Profile:
         name=facts.NAME,
         coder=facts.CODER,
         package=facts.__name__.rpartition(".")[0],
-        resource_types=facts.RESOURCE_TYPES,
-        audit_actions=facts.AUDIT_ACTIONS,
-        build_reasons=facts.BUILD_REASONS,
-        user_statuses=facts.USER_STATUSES,
-        search_keys=facts.SEARCH_KEYS,
-        filter_resource_types=facts.FILTER_RESOURCE_TYPES,
-        filter_actions=facts.FILTER_ACTIONS,
-        rejects_bad_search=facts.REJECTS_BAD_SEARCH,
-        username_me=facts.USERNAME_ME,
-        count_cap=facts.COUNT_CAP,
         token_carriers=tuple(ReadingCarrier(kind, name) for kind, name in facts.TOKEN_CARRIERS),
-        www_authenticate=facts.WWW_AUTHENTICATE,
-        forbidden_detail=facts.FORBIDDEN_DETAIL,
         read_check=HANDLER if facts.READ_CHECK_IN_HANDLER else ROUTE,
-        org_scoped_reads=facts.ORG_SCOPED_READS,
-        csrf_check=facts.CSRF_CHECK,
-        json_short_control_escapes=facts.JSON_SHORT_CONTROL_ESCAPES,
-        response_headers=facts.RESPONSE_HEADERS,
-        testgenerate_fields=facts.TESTGENERATE_FIELDS,
         create_check=BEFORE_BODY if facts.CREATE_CHECK_BEFORE_BODY else AT_INSERT,
         openapi_file=facts.OPENAPI_FILE,
+        **{field: getattr(facts, field.upper()) for field in _FIELDS_FROM_FACTS},
         **(engine | strategies),
     )
 
