@@ -192,19 +192,7 @@ ENUM_SLOTS: dict[str, Sequence[str]] = {
 }
 # Coder's own order of the keys (§2.1 step 5) with its last three moved to the front: free text is
 # the most common query, and the web UI's presets start with resource_type, action (§8).
-SEARCH_SLOTS: tuple[str, ...] = (
-    "resource_type",
-    "action",
-    "build_reason",
-    "request_id",
-    "resource_id",
-    "resource_target",
-    "username",
-    "email",
-    "date_from",
-    "date_to",
-    "organization",
-)
+SEARCH_SLOTS: tuple[str, ...] = _newest.SEARCH_KEYS[-3:] + _newest.SEARCH_KEYS[:-3]
 BARE_UUID = group([CANONICAL_UUID, f"{HEX}{{32}}", rf"\{{{CANONICAL_UUID}\}}"])
 # Printable ASCII without '"' (quotes toggle the splitting) and, when bare, without ':' and ' '.
 BARE_TEXT = "[!#-9;-~]+"

@@ -7,6 +7,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..._generate import DataRules
 from ..._model import User
 from .. import profile_from_facts
@@ -27,18 +29,21 @@ def _count_early(total: int, page_length: int) -> int:
     return total if page_length else 0
 
 
-PROFILE = profile_from_facts(
-    facts,
-    parse_search=parse_search_query_early,
-    username_matches=_username_early,
-    parse_pagination=parse_pagination_early,
-    sql_window=sql_window_early,
-    count_rule=_count_early,
-    render_log=render_log_early,
-    data_rules=DataRules(
-        resource_types=frozenset(facts.RESOURCE_TYPES),
-        actions=frozenset(facts.AUDIT_ACTIONS),
-        user_statuses=frozenset(facts.USER_STATUSES),
-        reshape_fields=early_additional_fields,
-    ),
+# Reference §4, §8: only what Coder 2023-01 could have recorded, reshaped to its fields.
+_DATA_RULES = DataRules(
+    resource_types=frozenset(facts.RESOURCE_TYPES),
+    actions=frozenset(facts.AUDIT_ACTIONS),
+    user_statuses=frozenset(facts.USER_STATUSES),
+    reshape_fields=early_additional_fields,
 )
+# Where 2023-01 differs from the engine, by Profile field; every other field is a fact.
+_OWN_STRATEGIES: dict[str, Any] = {
+    "parse_search": parse_search_query_early,
+    "username_matches": _username_early,
+    "parse_pagination": parse_pagination_early,
+    "sql_window": sql_window_early,
+    "count_rule": _count_early,
+    "render_log": render_log_early,
+    "data_rules": _DATA_RULES,
+}
+PROFILE = profile_from_facts(facts, **_OWN_STRATEGIES)
