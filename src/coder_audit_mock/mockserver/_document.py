@@ -13,6 +13,8 @@ import json
 from importlib import resources
 from typing import Any
 
+from .profiles import DEFAULT_PROFILE
+
 DOCUMENT_FILE = "openapi.json"
 
 
@@ -22,14 +24,14 @@ def _document_text(package: str, file_name: str) -> str:
     return resources.files(package).joinpath(file_name).read_text(encoding="utf-8")
 
 
-def openapi_document(profile: str = "newest") -> dict[str, Any]:
+def openapi_document(profile: str = DEFAULT_PROFILE) -> dict[str, Any]:
     """Return a fresh copy of a profile's packaged OpenAPI 3.1 document (callers may mutate it).
 
     The file is read once and cached as text; every call parses it anew, so no caller can
     change what the next one gets.
 
     Args:
-        profile: "newest" (default) or "2023-01" (`profiles.PROFILES`).
+        profile: a name of `profiles.PROFILE_NAMES`, e.g. "2023-01"; the default's by default.
 
     Raises:
         MockServerError: an unknown profile.
@@ -48,7 +50,7 @@ def openapi_document(profile: str = "newest") -> dict[str, Any]:
     return document
 
 
-def openapi_file_name(profile: str = "newest") -> str:
+def openapi_file_name(profile: str = DEFAULT_PROFILE) -> str:
     """The package-data file that holds a profile's document, below `mockserver/` (for reports).
 
     Raises:
