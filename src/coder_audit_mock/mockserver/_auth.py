@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -28,6 +29,8 @@ from ._model import (
     User,
 )
 
+# The shape of a session token Coder issues (§6.1): a 10-character id, '-', a 22-character secret.
+TOKEN_PATTERN = re.compile(r"([A-Za-z0-9]{10})-([A-Za-z0-9]{22})")
 SESSION_TOKEN_COOKIE = "coder_session_token"
 SESSION_TOKEN_HEADER = "Coder-Session-Token"
 SIGNED_OUT_MESSAGE = (

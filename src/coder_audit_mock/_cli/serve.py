@@ -1,24 +1,34 @@
-"""The `coder-audit-mock` command line (also `python -m coder_audit_mock`).
+"""`coder-audit-mock serve`: the mock API over HTTP, with seeded data (or a scenario file).
 
-Exit codes follow click's (style-anchors §3.7): 0 ok, 1 runtime error, 2 usage error. Every
-error is one line on stderr, `coder-audit-mock <command>: error: <what and how to fix it>`;
-argparse's multi-line usage dump is kept for `--help` only.
+Every flag can also come from a `CODER_AUDIT_MOCK_<FLAG>` variable or a `--config FILE`
+(`_serve_config`). Only the standard library and the shared argument layer are imported at
+module level: `--help` and bad flags answer without loading the server.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import datetime as dt
 import errno
-import importlib
 import os
 import re
 import socket
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from ._args import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    PROG,
+    ROLES,
+    CliError,
+    UsageError,
+    bounded_int,
+    profile_name,
+)
 
 if TYPE_CHECKING:
     import uvicorn
@@ -29,254 +39,25 @@ if TYPE_CHECKING:
     from coder_audit_mock.mockserver._standalone import ServeOptions
     from coder_audit_mock.mockserver._watch import ScenarioWatcher
 
-PROG = "coder-audit-mock"
-
-
-class CliError(Exception):
-    """A failure that `main` reports as one line on stderr, with exit code 1.
-
-    Example:
-        >>> CliError("127.0.0.1:3000 is already in use").exit_code
-        1
-    """
-
-    exit_code = 1
-
-
-class UsageError(CliError):
-    """A bad flag or combination of flags: one line on stderr, exit code 2.
-
-    Example:
-        >>> UsageError("--token owner=... given twice").exit_code
-        2
-    """
-
-    exit_code = 2
-
-
-CONTRACTS_EXTRA = "pip install 'coder-audit-mock[contracts]'"
-# The distributions of the contracts extra, by the name their modules import as.
-_EXTRA_MODULES = frozenset({"schemathesis", "hypothesis"})
-
-
-class MissingExtra(UsageError):
-    """A command needs an optional extra that is not installed: one line, exit code 2.
-
-    Example:
-        >>> print(MissingExtra("check"))
-        check needs the contracts extra, which is not installed: pip install 'coder-audit-mock[contracts]'
-    """
-
-    def __init__(self, command: str) -> None:
-        super().__init__(
-            f"{command} needs the contracts extra, which is not installed: {CONTRACTS_EXTRA}"
-        )
-
-
-@contextlib.contextmanager
-def needs_contracts_extra(command: str) -> Iterator[None]:
-    """Turn the ImportError of a missing contracts extra inside the block into `MissingExtra`.
-
-    Any other import error is a bug and propagates.
-
-    Example:
-        >>> with needs_contracts_extra("check"):
-        ...     import json  # present: nothing happens
-    """
-    try:
-        yield
-    except ModuleNotFoundError as error:
-        if (error.name or "").partition(".")[0] not in _EXTRA_MODULES:
-            raise
-        raise MissingExtra(command) from None
-
-
-# What every command's exit code means (each command lists the ones it uses in --help).
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNUSABLE = 0, 1, 2, 3
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Subcommand:
-    """One `coder-audit-mock <name>` command: its flags and what it does.
-
-    Args:
-        name: the word on the command line.
-        summary: one line for `coder-audit-mock --help`.
-        add_arguments: adds the command's flags to its (already created) parser.
-        run: does the work with the parsed flags and returns the exit code; raises `UsageError`
-            for a bad combination of flags and `CliError` for a runtime failure.
-        exit_codes: (code, meaning) for each exit code the command uses, shown in its --help.
-
-    Example:
-        >>> hello = Subcommand("hello", "Say hello.", lambda parser: None, lambda args: 0)
-        >>> hello.run(argparse.Namespace())
-        0
-    """
-
-    name: str
-    summary: str
-    add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace], int]
-    exit_codes: tuple[tuple[int, str], ...] = ()
-
-    def epilog(self) -> str | None:
-        """The "exit codes" block of the command's --help (None when there are none)."""
-        if not self.exit_codes:
-            return None
-        return "exit codes:\n" + "\n".join(
-            f"  {code}  {meaning}" for code, meaning in self.exit_codes
-        )
-
-
-# The subcommand table: the only place where a subcommand is registered.
-#
-# Each row names a `Subcommand` as "module:ATTRIBUTE". `main` imports the rows when it builds
-# the parser, so a subcommand's module may itself import `Subcommand`, `CliError` and
-# `UsageError` from here without an import cycle. To add a command (e.g. the contracts team's
-# `check` and `diff`):
-#   1. define `CHECK = Subcommand(name="check", summary=..., add_arguments=..., run=...)` in your
-#      own module, e.g. `coder_audit_mock/contracts/_cli.py`;
-#   2. append "coder_audit_mock.contracts._cli:CHECK" to the table. Nothing else here changes.
-# `--help` imports every row, so importing a row's module (and its package `__init__`) must
-# need only the base install (stdlib, starlette, faker, uvicorn) and be quick. Import heavy
-# or optional things (an extra such as schemathesis) inside `run`, within
-# `needs_contracts_extra("check")`, which turns their ImportError into one line, exit code 2.
-SERVE_ROW = "coder_audit_mock._cli:SERVE"
-SUBCOMMANDS: tuple[str, ...] = (
-    SERVE_ROW,
-    "coder_audit_mock.contracts._cli:CHECK",
-    "coder_audit_mock.contracts._diff_cli:DIFF",
-    "coder_audit_mock.fidelity._cli:RECORD",
+SUMMARY = "Serve the mock API over HTTP, with seeded data."
+EXIT_CODES = (
+    (EXIT_OK, "stopped (Ctrl-C or SIGTERM)"),
+    (EXIT_FAILED, "cannot start: the port is taken, the scenario file is bad, ..."),
+    (EXIT_USAGE, "a usage error (a bad flag or value)"),
 )
 
 
-class _BadFlags(UsageError):
-    """argparse refused the command line; `prog` names the (sub)command whose flags were bad."""
+def with_settings(words: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
+    """serve's `words` with its `CODER_AUDIT_MOCK_*` variables and config file put in front."""
+    from ._serve_config import ConfigError, serve_argv
 
-    def __init__(self, prog: str, message: str) -> None:
-        super().__init__(message)
-        self.prog = prog
-
-
-class _Exit(Exception):
-    """argparse finished early (`--help`, `--version`): `main` returns this status."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line and whose exits return from `main`.
-
-    argparse prints the whole usage block and calls `sys.exit(2)` on a bad value; a frontend
-    developer needs just the bad value and the fix, and tests need `main` to return.
-    """
-
-    def error(self, message: str) -> NoReturn:
-        raise _BadFlags(self.prog, f"{message} (see `{self.prog} --help`)")
-
-    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        if message:
-            sys.stderr.write(message)
-        raise _Exit(status)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run `coder-audit-mock` with `argv` (default: `sys.argv[1:]`) and return the exit code.
-
-    Args:
-        argv: the arguments after the program name.
-
-    Example:
-        >>> main(["serve", "--port", "abc"])  # prints the one-line error on stderr
-        2
-    """
-    argv = sys.argv[1:] if argv is None else list(argv)
-    # `serve` needs only its own row: the other rows' packages import the contract kit
-    # (Schemathesis, half a second), which a server's start-up has no use for.
-    rows = (SERVE_ROW,) if argv[:1] == ["serve"] else SUBCOMMANDS
-    parser, subcommands = _build_parser(rows)
-    prog = PROG
     try:
-        args = parser.parse_args(_with_serve_settings(parser, argv))
-        prog = f"{PROG} {args.command}"
-        return subcommands[args.command].run(args)
-    except _Exit as early:
-        return early.status
-    except CliError as error:
-        where = error.prog if isinstance(error, _BadFlags) else prog
-        print(f"{where}: error: {error}", file=sys.stderr)
-        return error.exit_code
-
-
-def _with_serve_settings(parser: _Parser, argv: Sequence[str] | None) -> list[str]:
-    """`serve`'s words with its environment variables and config file put in front of them."""
-    from coder_audit_mock._serve_config import ConfigError, serve_argv
-
-    words = list(sys.argv[1:] if argv is None else argv)
-    if not words or words[0] != "serve":
-        return words
-    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    try:
-        return ["serve", *serve_argv(words[1:], subparsers.choices["serve"], os.environ)]
+        return serve_argv(words, parser, os.environ)
     except ConfigError as error:
-        raise _BadFlags(f"{PROG} serve", str(error)) from None
+        raise UsageError(str(error)) from None
 
 
-def _build_parser(rows: Sequence[str] = SUBCOMMANDS) -> tuple[_Parser, dict[str, Subcommand]]:
-    parser = _Parser(
-        prog=PROG,
-        description="A mock of Coder's audit-log API (GET /api/v2/audit) with seeded data.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    subcommands = {}
-    for reference in rows:
-        subcommand = _load(reference)
-        subcommand.add_arguments(
-            commands.add_parser(
-                subcommand.name,
-                help=subcommand.summary,
-                description=subcommand.summary,
-                epilog=subcommand.epilog(),
-                # Keeps the epilog's one-line-per-exit-code layout.
-                formatter_class=argparse.RawDescriptionHelpFormatter,
-            )
-        )
-        subcommands[subcommand.name] = subcommand
-    return parser, subcommands
-
-
-def _load(reference: str) -> Subcommand:
-    module_name, _, attribute = reference.partition(":")
-    subcommand = getattr(importlib.import_module(module_name), attribute)
-    if not isinstance(subcommand, Subcommand):
-        raise TypeError(f"SUBCOMMANDS row {reference!r} is not a Subcommand")
-    return subcommand
-
-
-def _version() -> str:
-    from coder_audit_mock import __version__
-
-    return __version__
-
-
-# ---------------------------------------------------------------------------------------------
-# serve
-
-# The built-in callers (reference §6.2, §6.3) and what each gets from GET /api/v2/audit.
-ROLES: dict[str, str] = {
-    "owner": "200, every log",
-    "auditor": "200, every log",
-    "org-admin": "200, its organization's logs",
-    "org-auditor": "200, its organization's logs",
-    "member": "403",
-    "expired": "401, API key expired",
-    "suspended": "401, user is not active",
-}
-# Reference §6.1: `<10-char id>-<22-char secret>`; Coder draws both from letters and digits.
-_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9]{10}-[A-Za-z0-9]{22}")
+# A token of the shape of reference §6.1 (TOKEN_PATTERN), for the --token help and errors.
 _TOKEN_EXAMPLE = "0123456789-abcdefghijklmnopqrstuv"
 # RFC 3339 §5.6 (upper or lower case T and Z); Go's time.RFC3339 accepts any fraction length.
 _RFC3339 = re.compile(
@@ -290,7 +71,8 @@ _LATEST_NOW = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 MAX_LOGS = 1_000_000  # the store is built for a million logs; more only exhausts memory
 
 
-def _add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add serve's flags to its parser."""
     parser.add_argument(
         "--host",
         type=_host,
@@ -343,7 +125,7 @@ def _add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--profile",
-        type=_profile,
+        type=profile_name,
         default="newest",
         help="the Coder version to answer as: newest (default) or 2023-01, Coder as of "
         "2023-01-03 (docs/profiles.md lists the differences)",
@@ -365,34 +147,23 @@ def _host(text: str) -> str:
     return text
 
 
-def _bounded_int(text: str, what: str, low: int, high: int | None) -> int:
-    try:
-        value: int | None = int(text)
-    except ValueError:
-        value = None
-    if value is None or value < low or (high is not None and value > high):
-        expected = f"from {low} to {high}" if high is not None else f"{low} or more"
-        raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: expected an integer {expected}")
-    return value
-
-
 def _port(text: str) -> int:
-    return _bounded_int(text, "port", 0, 65535)
+    return bounded_int(text, "port", 0, 65535)
 
 
 def _seed(text: str) -> int:
     # Negative seeds are refused: random.Random(-n) draws the same numbers as Random(n), so two
     # different seeds would silently give the same data.
-    return _bounded_int(text, "seed", 0, None)
+    return bounded_int(text, "seed", 0, None)
 
 
 def _log_count(text: str) -> int:
-    return _bounded_int(text, "log count", 0, MAX_LOGS)
+    return bounded_int(text, "log count", 0, MAX_LOGS)
 
 
 def _max_logs(text: str) -> int:
     # 0 is allowed: a server whose data testgenerate must never change.
-    return _bounded_int(text, "max logs", 0, None)
+    return bounded_int(text, "max logs", 0, None)
 
 
 def _now(text: str) -> dt.datetime:
@@ -426,17 +197,6 @@ def _now(text: str) -> dt.datetime:
     return moment
 
 
-def _profile(text: str) -> str:
-    # Imported here: `--help` must not load the server.
-    from coder_audit_mock.mockserver._profiles import PROFILE_NAMES
-
-    if text not in PROFILE_NAMES:
-        raise argparse.ArgumentTypeError(
-            f"unknown profile {text!r}: expected one of {', '.join(PROFILE_NAMES)}"
-        )
-    return text
-
-
 def _role_token(text: str) -> tuple[str, str]:
     role, equals, token = text.partition("=")
     if not equals:
@@ -447,7 +207,10 @@ def _role_token(text: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(
             f"unknown role {role!r} in {text!r}: expected one of {', '.join(ROLES)}"
         )
-    if not _TOKEN_SHAPE.fullmatch(token):
+    # Imported here: `--help` must not load the server.
+    from coder_audit_mock.mockserver._auth import TOKEN_PATTERN
+
+    if not TOKEN_PATTERN.fullmatch(token):
         raise argparse.ArgumentTypeError(
             f"invalid token {token!r} for {role}: expected 10 letters or digits, '-', then 22 "
             f"letters or digits, like {_TOKEN_EXAMPLE}"
@@ -476,7 +239,8 @@ def _merge_tokens(
     return tokens
 
 
-def _run_serve(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Serve until Ctrl-C or SIGTERM (or export a scenario and exit); return the exit code."""
     # Imported here, not at the top: `--help` and bad flags answer without loading the server.
     import uvicorn
 
@@ -1017,16 +781,3 @@ def _chosen_logs(server: MockServer, q: str, limit: int | None) -> list[AuditLog
             break
     by_id = {str(log.id): log for log in server.store.logs}
     return [by_id[log_id] for log_id in ids]
-
-
-SERVE = Subcommand(
-    name="serve",
-    summary="Serve the mock API over HTTP, with seeded data.",
-    add_arguments=_add_serve_arguments,
-    run=_run_serve,
-    exit_codes=(
-        (EXIT_OK, "stopped (Ctrl-C or SIGTERM)"),
-        (EXIT_FAILED, "cannot start: the port is taken, the scenario file is bad, ..."),
-        (EXIT_USAGE, "a usage error (a bad flag or value)"),
-    ),
-)
