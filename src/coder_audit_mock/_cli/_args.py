@@ -89,8 +89,41 @@ def needs_contracts_extra(command: str) -> Iterator[None]:
         raise MissingExtra(command) from None
 
 
-# A usage error's line in the --help of the commands that need the contracts extra.
-USAGE_OR_NO_EXTRA = (EXIT_USAGE, "a usage error, the contracts extra not installed included")
+def contract_exit_codes(ok: str, failed: str, unusable: str) -> tuple[tuple[int, str], ...]:
+    """The exit codes of a command that runs the contract kit, with what each means for it.
+
+    Example:
+        >>> contract_exit_codes("no difference", "differences", "a server is unreachable")[2]
+        (2, 'a usage error, the contracts extra not installed included')
+    """
+    return (
+        (EXIT_OK, ok),
+        (EXIT_FAILED, failed),
+        (EXIT_USAGE, "a usage error, the contracts extra not installed included"),
+        (EXIT_UNUSABLE, unusable),
+    )
+
+
+@contextlib.contextmanager
+def contract_errors() -> Iterator[None]:
+    """Turn the contract kit's errors inside the block into one-line errors of the command.
+
+    A target that cannot be checked at all is `Unusable` (exit code 3); a misuse of the kit
+    (a bad schema, a role it does not know...) is a `UsageError` (exit code 2).
+
+    Example:
+        >>> with contract_errors():  # needs the contracts extra
+        ...     pass
+    """
+    from coder_audit_mock.contracts._errors import ContractError
+    from coder_audit_mock.contracts._runner import UnusableTarget
+
+    try:
+        yield
+    except UnusableTarget as error:
+        raise Unusable(str(error)) from None
+    except ContractError as error:
+        raise UsageError(str(error)) from None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

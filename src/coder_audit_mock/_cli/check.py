@@ -32,13 +32,12 @@ import sys
 from ._args import (
     EXIT_FAILED,
     EXIT_OK,
-    EXIT_UNUSABLE,
     PROG,
     ROLES,
     TOKEN_VARIABLE,
-    USAGE_OR_NO_EXTRA,
-    Unusable,
     UsageError,
+    contract_errors,
+    contract_exit_codes,
     natural,
     needs_contracts_extra,
     positive,
@@ -46,11 +45,10 @@ from ._args import (
 )
 
 SUMMARY = "Check a server (default: an in-process mock) against Coder's audit-log contract."
-EXIT_CODES = (
-    (EXIT_OK, "every check passed (partial and skipped checks say why in the report)"),
-    (EXIT_FAILED, "a contract check failed (each failure has a curl command)"),
-    USAGE_OR_NO_EXTRA,
-    (EXIT_UNUSABLE, "unreachable, not Coder, the token refused or unable to read (role named)"),
+EXIT_CODES = contract_exit_codes(
+    ok="every check passed (partial and skipped checks say why in the report)",
+    failed="a contract check failed (each failure has a curl command)",
+    unusable="unreachable, not Coder, the token refused or unable to read (role named)",
 )
 URL_VARIABLE = "CODER_URL"  # the Coder CLI's own variable name, as is TOKEN_VARIABLE
 # Hypothesis keeps caches (unicode tables) in ./.hypothesis unless told otherwise: a check run
@@ -161,7 +159,7 @@ def _cache_outside_the_working_directory() -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the contract against the target and print the report; return the exit code."""
     with needs_contracts_extra("check"):
-        from ..contracts import _errors, _report, _runner, _target
+        from ..contracts import _report, _runner, _target
     url = _from_environment(args.url, URL_VARIABLE)
     token = _from_environment(args.token, TOKEN_VARIABLE)
     roles = dict(args.role_token)
@@ -174,7 +172,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"argument --junit-xml: directory {str(junit.parent)!r} does not exist")
     _cache_outside_the_working_directory()
     try:
-        with _target.open_target(url, token=token, tokens=roles, profile=args.profile) as target:
+        with (
+            contract_errors(),
+            _target.open_target(url, token=token, tokens=roles, profile=args.profile) as target,
+        ):
             report = _runner.run_contract(
                 target,
                 schema=args.schema,
@@ -188,10 +189,6 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"{PROG} check: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except _runner.UnusableTarget as error:
-        raise Unusable(str(error)) from None
-    except _errors.ContractError as error:
-        raise UsageError(str(error)) from None
     print(_report.render_report(report), flush=True)
     if junit is not None:
         _report.write_junit_xml(report, junit)

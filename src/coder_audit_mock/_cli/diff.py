@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING
 from ._args import (
     EXIT_FAILED,
     EXIT_OK,
-    EXIT_UNUSABLE,
     TOKEN_VARIABLE,
-    USAGE_OR_NO_EXTRA,
     Unusable,
     UsageError,
+    contract_errors,
+    contract_exit_codes,
     natural,
     needs_contracts_extra,
     session_token,
@@ -48,11 +48,10 @@ if TYPE_CHECKING:
 MOCK = "mock"
 EXIT_SAME, EXIT_DIFFERENT = EXIT_OK, EXIT_FAILED
 SUMMARY = "Send the same requests to two servers and report every difference."
-EXIT_CODES = (
-    (EXIT_SAME, "no difference"),
-    (EXIT_DIFFERENT, "differences (each listed with a curl command)"),
-    USAGE_OR_NO_EXTRA,
-    (EXIT_UNUSABLE, "a server is unreachable, not Coder, or refuses the token"),
+EXIT_CODES = contract_exit_codes(
+    ok="no difference",
+    failed="differences (each listed with a curl command)",
+    unusable="a server is unreachable, not Coder, or refuses the token",
 )
 
 
@@ -145,23 +144,18 @@ def run(args: argparse.Namespace) -> int:
     """Compare the two servers and print the differences; return the exit code."""
     with needs_contracts_extra("diff"):
         from ..contracts._diff import render_diff_report, run_diff
-        from ..contracts._errors import ContractError
-        from ..contracts._runner import UnusableTarget, probe_target
+        from ..contracts._runner import probe_target
 
     shared = session_token(args.token)
     if args.exact:
         return _run_exact(args, args.left_token or shared)
-    try:
-        with (
-            _open(args.left, args.left_token or shared) as left,
-            _open(args.right, args.right_token or shared) as right,
-        ):
-            for target in (left, right):
-                probe_target(target)
-            report = run_diff(left, right, seed=args.seed, max_examples=args.max_examples)
-    except UnusableTarget as error:
-        raise Unusable(str(error)) from None
-    except ContractError as error:
-        raise UsageError(str(error)) from None
+    with (
+        contract_errors(),
+        _open(args.left, args.left_token or shared) as left,
+        _open(args.right, args.right_token or shared) as right,
+    ):
+        for target in (left, right):
+            probe_target(target)
+        report = run_diff(left, right, seed=args.seed, max_examples=args.max_examples)
     print(render_diff_report(report), flush=True)
     return EXIT_SAME if report.same else EXIT_DIFFERENT

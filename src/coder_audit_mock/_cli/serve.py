@@ -113,14 +113,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the time the newest logs lead up to; 'now' is the wall clock "
         "(default: a fixed time, so that the data is the same on every run)",
     )
-    parser.add_argument(
+    _repeatable(
+        parser,
         "--token",
-        dest="tokens",
-        type=_role_token,
-        action="append",
-        default=[],
-        metavar="ROLE=TOKEN",
-        help=f"use TOKEN for ROLE instead of the built-in one (repeatable); ROLE is one of "
+        "tokens",
+        _role_token,
+        "ROLE=TOKEN",
+        f"use TOKEN for ROLE instead of the built-in one (repeatable); ROLE is one of "
         f"{', '.join(ROLES)}; TOKEN looks like {_TOKEN_EXAMPLE}",
     )
     parser.add_argument(
@@ -131,11 +130,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "2023-01-03 (docs/profiles.md lists the differences)",
     )
     _add_standalone_arguments(parser)
-    parser.add_argument(
+    _switch(
+        parser,
         "--quiet",
-        action="store_true",
-        help="no access log (otherwise one line per request: method, path, status, duration; "
+        "no access log (otherwise one line per request: method, path, status, duration; "
         "token query values redacted)",
+    )
+
+
+def _switch(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
+    """Add `flag`, a switch: given, it is on (a config file or variable says true or false)."""
+    parser.add_argument(flag, action="store_true", help=help)
+
+
+def _repeatable(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    dest: str,
+    type: Callable[[str], object],
+    metavar: str,
+    help: str,
+) -> None:
+    """Add `flag`, which may be given more than once: `args.<dest>` lists its values in order."""
+    parser.add_argument(
+        flag, dest=dest, type=type, action="append", default=[], metavar=metavar, help=help
     )
 
 
@@ -420,45 +438,41 @@ def banner(
 
 
 def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+    _repeatable(
+        parser,
         "--cors-origin",
-        dest="cors_origins",
-        type=_cors_origin,
-        action="append",
-        default=[],
-        metavar="ORIGIN",
-        help="let pages from ORIGIN (scheme://host[:port], or '*' for any origin) call the "
+        "cors_origins",
+        _cors_origin,
+        "ORIGIN",
+        "let pages from ORIGIN (scheme://host[:port], or '*' for any origin) call the "
         "server with the Coder-Session-Token header and credentials (repeatable; default: "
         "no CORS)",
     )
-    parser.add_argument(
+    _repeatable(
+        parser,
         "--delay",
-        dest="delays",
-        type=_delay,
-        action="append",
-        default=[],
-        metavar="[PATH=]MS|MIN-MAX",
-        help="wait MS milliseconds, or a random time from MIN to MAX, before answering requests "
+        "delays",
+        _delay,
+        "[PATH=]MS|MIN-MAX",
+        "wait MS milliseconds, or a random time from MIN to MAX, before answering requests "
         "under PATH (default /api/v2/); repeatable, one per PATH",
     )
-    parser.add_argument(
+    _repeatable(
+        parser,
         "--error-rate",
-        dest="error_rates",
-        type=_error_rate,
-        action="append",
-        default=[],
-        metavar="[PATH=]RATE",
-        help="answer this share (0 to 1) of the requests under PATH (default /api/v2/) with a "
+        "error_rates",
+        _error_rate,
+        "[PATH=]RATE",
+        "answer this share (0 to 1) of the requests under PATH (default /api/v2/) with a "
         "Coder-shaped 500 or 503; repeatable, one per PATH; the draws follow --seed",
     )
-    parser.add_argument(
+    _repeatable(
+        parser,
         "--error-kinds",
-        dest="error_kinds",
-        type=_error_kinds,
-        action="append",
-        default=[],
-        metavar="[PATH=]KIND,...",
-        help="what the injected errors under PATH are, one drawn per error: 401, 403, 429 "
+        "error_kinds",
+        _error_kinds,
+        "[PATH=]KIND,...",
+        "what the injected errors under PATH are, one drawn per error: 401, 403, 429 "
         "(with Retry-After), 500, 503, drop (the connection is cut), timeout (held 30 s, then "
         "cut), slow_body (the answer dribbles out over 5 s); default 500,503",
     )
@@ -468,10 +482,10 @@ def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
         help="start from this scenario file (.json, or .yaml/.yml with PyYAML) instead of the "
         "seeded data; POST /_mock/reset returns to it",
     )
-    parser.add_argument(
+    _switch(
+        parser,
         "--watch",
-        action="store_true",
-        help="with --scenario: reload the file whenever it changes (a file that does not "
+        "with --scenario: reload the file whenever it changes (a file that does not "
         "validate keeps the old data; the log says why)",
     )
     parser.add_argument(
@@ -500,7 +514,7 @@ def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"require TOKEN ({_ADMIN_TOKEN_RULE}) in the Mock-Admin-Token header of /_mock/ "
         "calls; without it the admin endpoints are off when --host is not a loopback address",
     )
-    parser.add_argument("--no-admin", action="store_true", help="no /_mock/ admin endpoints")
+    _switch(parser, "--no-admin", "no /_mock/ admin endpoints")
     parser.add_argument(
         "--config",
         metavar="FILE",
@@ -508,10 +522,10 @@ def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
         "flag can also be set as CODER_AUDIT_MOCK_<FLAG> (e.g. CODER_AUDIT_MOCK_PORT=3001); "
         "the command line wins, then the environment, then the file",
     )
-    parser.add_argument(
+    _switch(
+        parser,
         "--no-webapp",
-        action="store_true",
-        help="answer only the audit-log API: no users/me, authcheck, entitlements... for "
+        "answer only the audit-log API: no users/me, authcheck, entitlements... for "
         "Coder's web app (docs/frontend.md)",
     )
     parser.add_argument(
@@ -522,16 +536,16 @@ def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
         "headers, cookies and bodies unchanged), overlaying its entitlements so that the Audit "
         "page shows; the audit routes are the mock's, answered as the caller's role there",
     )
-    parser.add_argument(
+    _switch(
+        parser,
         "--upstream-webapp",
-        action="store_true",
-        help="with --upstream: answer the web app's routes (users/me, authcheck, ...) from the "
+        "with --upstream: answer the web app's routes (users/me, authcheck, ...) from the "
         "mock too, instead of the real Coder",
     )
-    parser.add_argument(
+    _switch(
+        parser,
         "--unlicensed",
-        action="store_true",
-        help="answer entitlements and appearance 404, as Coder's open-source build does (the "
+        "answer entitlements and appearance 404, as Coder's open-source build does (the "
         "web app then shows the Audit page's Premium paywall)",
     )
 
