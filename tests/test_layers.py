@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import sys
 
 import pytest
 
@@ -129,3 +130,47 @@ def test_the_kit_knows_every_coder_version_the_mock_can_answer_as() -> None:
     from coder_audit_mock.mockserver.profiles import PROFILE_NAMES
 
     assert tuple(RULES) == PROFILE_NAMES
+
+
+# The CLI (`_cli/`): `main` imports only the module of the command being run and `--help`
+# imports them all, so the registry and the shared layer hold the standard library only, and a
+# command module imports its heavy part (the server, the contract kit, an extra) inside
+# functions: at module level it may add only the CLI's own helpers.
+CLI = SOURCE / "_cli"
+CLI_OWN_MODULES = {"_args", "_serve_config"}
+
+
+def _top_level_imports(path: pathlib.Path) -> tuple[set[str], set[str]]:
+    """(absolute modules, relative modules) imported at module level, outside `if` blocks."""
+    absolute, relative = set(), set()
+    for node in ast.parse(path.read_text("utf-8")).body:
+        if isinstance(node, ast.Import):
+            absolute |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            absolute.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            relative.add("." * node.level + (node.module or ""))
+    return absolute, relative
+
+
+def _is_stdlib(module: str) -> bool:
+    return module.split(".")[0] in sys.stdlib_module_names or module == "__future__"
+
+
+@pytest.mark.parametrize("path", sorted(CLI.glob("*.py")), ids=lambda path: path.stem)
+def test_cli_modules_import_only_the_standard_library_at_import_time(path: pathlib.Path) -> None:
+    absolute, relative = _top_level_imports(path)
+    assert {name for name in absolute if not _is_stdlib(name)} == set(), path.name
+    allowed = (
+        {f".{name}" for name in CLI_OWN_MODULES} if path.stem not in CLI_OWN_MODULES else set()
+    )
+    assert relative <= allowed, f"{path.name} imports {relative - allowed} at module level"
+
+
+def test_no_cli_code_is_left_in_the_parts() -> None:
+    for part in ("contracts", "fidelity", "mockserver", "fixtures"):
+        for path in sorted((SOURCE / part).rglob("*.py")):
+            assert "_cli" not in {name.split(".")[-1] for name in imported_modules(path)}, (
+                f"{path.relative_to(SOURCE)} imports the CLI"
+            )
+            assert "from .._cli" not in path.read_text("utf-8"), path

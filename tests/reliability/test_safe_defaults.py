@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from coder_audit_mock import _cli
+from coder_audit_mock._cli import serve as serve_command
 from coder_audit_mock.mockserver._admin import ADMIN_TOKEN_HEADER
 
 from ._support import AUDIT, LOOPBACK, ServedMock, auth, record
@@ -76,7 +77,7 @@ def app_served_on(host: str, *flags: str, monkeypatch: pytest.MonkeyPatch) -> St
         served.append(server.config.app)
         server.started = True
 
-    monkeypatch.setattr(_cli, "_listen", loopback_socket)
+    monkeypatch.setattr(serve_command, "_listen", loopback_socket)
     monkeypatch.setattr(uvicorn.Server, "run", keep_app)
     assert _cli.main(["serve", "--host", host, "--port", "0", "--quiet", *flags]) == 0
     (app,) = served

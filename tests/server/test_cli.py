@@ -25,7 +25,8 @@ from typing import Any
 import pytest
 import uvicorn
 
-from coder_audit_mock._cli import ROLES, main
+from coder_audit_mock._cli import main
+from coder_audit_mock._cli._args import ROLES
 from coder_audit_mock.mockserver import DEFAULT_TOKENS
 
 GOOD_TOKEN = "0123456789-abcdefghijklmnopqrstuv"

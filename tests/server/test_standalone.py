@@ -15,6 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from coder_audit_mock import _cli
+from coder_audit_mock._cli import serve as serve_command
 from coder_audit_mock.mockserver import DEFAULT_TOKENS, MockServer, MockSettings
 from coder_audit_mock.mockserver._admin import ADMIN_TOKEN_HEADER
 from coder_audit_mock.mockserver._journal import JournalEntry, RequestJournal
@@ -631,7 +632,7 @@ def test_cli_flags_build_the_options() -> None:
     args = serve_args(
         "--cors-origin", UI, "--delay", "100-200", "--error-rate", "/api/v2/audit=0.25", "--quiet"
     )
-    options, notes = _cli._serve_options(args)
+    options, notes = serve_command._serve_options(args)
     assert options.cors_origins == (UI,) and not options.access_log and options.admin
     rules = {rule.path: rule for rule in options.faults.rules}
     assert rules["/api/v2/"].delay_ms == (100.0, 200.0)
@@ -640,14 +641,14 @@ def test_cli_flags_build_the_options() -> None:
 
 
 def test_cli_keeps_admin_off_on_open_hosts_without_a_token() -> None:
-    exposed, notes = _cli._serve_options(serve_args("--host", "0.0.0.0"))
+    exposed, notes = serve_command._serve_options(serve_args("--host", "0.0.0.0"))
     assert not exposed.admin
     assert any("--admin-token" in line for line in notes("http://h"))
-    guarded, _ = _cli._serve_options(
+    guarded, _ = serve_command._serve_options(
         serve_args("--host", "0.0.0.0", "--admin-token", "long-enough")
     )
     assert guarded.admin and guarded.admin_token == "long-enough"
-    assert not _cli._serve_options(serve_args("--no-admin"))[0].admin
+    assert not serve_command._serve_options(serve_args("--no-admin"))[0].admin
 
 
 @pytest.mark.parametrize(

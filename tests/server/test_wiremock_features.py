@@ -193,7 +193,7 @@ def test_serve_flags_from_the_environment_and_a_config_file(
 
 def test_every_serve_flag_has_a_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from coder_audit_mock._cli import _build_parser
-    from coder_audit_mock._serve_config import serve_argv
+    from coder_audit_mock._cli._serve_config import serve_argv
 
     parser, _ = _build_parser()
     serve = next(a for a in parser._actions if hasattr(a, "choices") and a.choices)

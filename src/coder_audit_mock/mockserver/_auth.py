@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -30,6 +31,8 @@ from ._model import (
 )
 from .profiles.newest import facts as _newest
 
+# The shape of a session token Coder issues (§6.1): a 10-character id, '-', a 22-character secret.
+TOKEN_PATTERN = re.compile(r"([A-Za-z0-9]{10})-([A-Za-z0-9]{22})")
 # Coder's names and messages (reference §6.1, §6.2, §1.1 step 2): the version's facts own them.
 SESSION_TOKEN_COOKIE = _newest.SESSION_TOKEN_COOKIE
 SESSION_TOKEN_HEADER = _newest.SESSION_TOKEN_HEADER

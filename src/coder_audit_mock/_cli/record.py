@@ -11,28 +11,38 @@ Progress goes to stderr. Exit codes: 0 written, 2 a usage error, 3 the server is
 is not a Coder or refuses the token; the file is written only when everything was read (a
 temporary file is renamed into place), so a failure leaves no half-written scenario.
 
-Only the standard library and the base CLI are imported at module level (`--help` stays quick).
+Only the standard library and the shared argument layer are imported at module level (`--help`
+stays quick).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
-from .._cli import CliError, Subcommand, UsageError
+from ._args import (
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    EXIT_USAGE,
+    TOKEN_VARIABLE,
+    CliError,
+    Unusable,
+    UsageError,
+    session_token,
+)
 
-TOKEN_VARIABLE = "CODER_SESSION_TOKEN"
-EXIT_UNUSABLE = 3
+SUMMARY = "Record a real Coder's audit log, users and organizations as a scenario file."
+EXIT_CODES = (
+    (EXIT_OK, "the scenario file was written"),
+    (EXIT_USAGE, "a usage error"),
+    (
+        EXIT_UNUSABLE,
+        "the server is unreachable, not Coder, or refuses the token (no file is written)",
+    ),
+)
 
 
-class _Unrecordable(CliError):
-    """The server cannot be recorded: one line on stderr, exit code 3."""
-
-    exit_code = EXIT_UNUSABLE
-
-
-def _positive(text: str) -> int:
+def _page_size(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -42,7 +52,8 @@ def _positive(text: str) -> int:
     return value
 
 
-def _add_record_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add record's flags to its parser."""
     parser.add_argument(
         "--url", required=True, help="the Coder server's origin, e.g. https://coder.example.com"
     )
@@ -69,7 +80,7 @@ def _add_record_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--page-size",
-        type=_positive,
+        type=_page_size,
         default=1000,
         metavar="N",
         help="logs per request (default: 1000)",
@@ -77,14 +88,15 @@ def _add_record_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
-def _run_record(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Record the server and write the scenario file; return the exit code."""
+    from ..fidelity._errors import RecordError
+    from ..fidelity._record import record_scenario
+    from ..fidelity._record import stderr_progress as progress
     from ..mockserver import write_scenario_file
     from ..mockserver._scenario import ScenarioError
-    from ._errors import RecordError
-    from ._record import record_scenario
-    from ._record import stderr_progress as progress
 
-    token = args.token or os.environ.get(TOKEN_VARIABLE, "").strip()
+    token = session_token(args.token)
     if not token:
         raise UsageError(f"record needs a session token: --token or ${TOKEN_VARIABLE}")
     output: Path = args.output
@@ -98,7 +110,7 @@ def _run_record(args: argparse.Namespace) -> int:
             progress=None if args.quiet else progress,
         )  # fmt: skip
     except RecordError as error:
-        raise _Unrecordable(str(error)) from None
+        raise Unusable(str(error)) from None
     partial = output.with_name(f".{output.name}.partial{output.suffix}")
     try:
         write_scenario_file(partial, scenario)
@@ -109,19 +121,3 @@ def _run_record(args: argparse.Namespace) -> int:
     if not args.quiet:
         progress(f"record: wrote {output} ({len(scenario['logs'])} logs)")
     return 0
-
-
-RECORD = Subcommand(
-    name="record",
-    summary="Record a real Coder's audit log, users and organizations as a scenario file.",
-    add_arguments=_add_record_arguments,
-    run=_run_record,
-    exit_codes=(
-        (0, "the scenario file was written"),
-        (2, "a usage error"),
-        (
-            EXIT_UNUSABLE,
-            "the server is unreachable, not Coder, or refuses the token (no file is written)",
-        ),
-    ),
-)

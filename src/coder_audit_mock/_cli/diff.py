@@ -17,7 +17,8 @@ resources behind the links), loads the recording into an in-process mock, sends 
 fidelity catalogue (about 1,000 requests) and compares every answer exactly: status, headers,
 the whole body. Both hold the same data, so any difference is the mock's.
 
-Only the standard library and the base CLI are imported at module level (`--help` stays quick).
+Only the standard library and the shared argument layer are imported at module level (`--help`
+stays quick).
 """
 
 from __future__ import annotations
@@ -25,36 +26,37 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .._cli import (
+from ._args import (
     EXIT_FAILED,
     EXIT_OK,
-    EXIT_UNUSABLE,
-    EXIT_USAGE,
-    CliError,
-    Subcommand,
+    TOKEN_VARIABLE,
+    Unusable,
     UsageError,
+    contract_errors,
+    contract_exit_codes,
+    natural,
     needs_contracts_extra,
+    session_token,
 )
-from ._cli import TOKEN_VARIABLE, _natural
 
 if TYPE_CHECKING:
-    from ._target import Target
+    from ..contracts._target import Target
 
 MOCK = "mock"
 EXIT_SAME, EXIT_DIFFERENT = EXIT_OK, EXIT_FAILED
+SUMMARY = "Send the same requests to two servers and report every difference."
+EXIT_CODES = contract_exit_codes(
+    ok="no difference",
+    failed="differences (each listed with a curl command)",
+    unusable="a server is unreachable, not Coder, or refuses the token",
+)
 
 
-class _UnusableServer(CliError):
-    """A server cannot be compared at all: one line on stderr, exit code 3."""
-
-    exit_code = EXIT_UNUSABLE
-
-
-def _add_diff_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add diff's flags to its parser."""
     for side in ("left", "right"):
         parser.add_argument(
             f"--{side}",
@@ -71,7 +73,7 @@ def _add_diff_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--right-token", help="the right server's owner token (default: --token)")
     parser.add_argument(
         "--seed",
-        type=_natural,
+        type=natural,
         default=0,
         metavar="N",
         help="the same seed sends the same requests (default: 0)",
@@ -84,7 +86,7 @@ def _add_diff_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-examples",
-        type=_natural,
+        type=natural,
         default=100,
         metavar="N",
         help="generated requests after the fixed catalogue (default: 100)",
@@ -94,9 +96,9 @@ def _add_diff_arguments(parser: argparse.ArgumentParser) -> None:
 @contextlib.contextmanager
 def _open(spec: str, token: str | None) -> Iterator[Target]:
     """The server `spec` names, as a contract `Target`."""
+    from ..contracts._coder import RULES
+    from ..contracts._target import open_target
     from ..mockserver import create_app
-    from ._coder import RULES
-    from ._target import open_target
 
     PROFILE_NAMES = tuple(RULES)  # the kit's versions; a test keeps them the mock's profiles
 
@@ -110,7 +112,7 @@ def _open(spec: str, token: str | None) -> Iterator[Target]:
         with open_target(app=create_app(profile=profile)) as target:
             yield dataclasses.replace(target, description=f"mock ({profile})")
         return
-    from ._access import identify_access
+    from ..contracts._access import identify_access
 
     with open_target(spec, token=token) as target:
         # Without a token: this project's mock by URL publishes its tokens (identify_access
@@ -133,45 +135,27 @@ def _run_exact(args: argparse.Namespace, token: str | None) -> int:
     try:
         report = diff_against_mock(args.left, token, seed=args.seed)
     except RecordError as error:
-        raise _UnusableServer(str(error)) from None
+        raise Unusable(str(error)) from None
     print(report.render(args.left, "mock of its recording", secret=token), flush=True)
     return EXIT_SAME if report.same else EXIT_DIFFERENT
 
 
-def _run_diff(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Compare the two servers and print the differences; return the exit code."""
     with needs_contracts_extra("diff"):
-        from ._diff import render_diff_report, run_diff
-        from ._errors import ContractError
-        from ._runner import UnusableTarget, probe_target
+        from ..contracts._diff import render_diff_report, run_diff
+        from ..contracts._runner import probe_target
 
-    shared = args.token or os.environ.get(TOKEN_VARIABLE, "").strip() or None
+    shared = session_token(args.token)
     if args.exact:
         return _run_exact(args, args.left_token or shared)
-    try:
-        with (
-            _open(args.left, args.left_token or shared) as left,
-            _open(args.right, args.right_token or shared) as right,
-        ):
-            for target in (left, right):
-                probe_target(target)
-            report = run_diff(left, right, seed=args.seed, max_examples=args.max_examples)
-    except UnusableTarget as error:
-        raise _UnusableServer(str(error)) from None
-    except ContractError as error:
-        raise UsageError(str(error)) from None
+    with (
+        contract_errors(),
+        _open(args.left, args.left_token or shared) as left,
+        _open(args.right, args.right_token or shared) as right,
+    ):
+        for target in (left, right):
+            probe_target(target)
+        report = run_diff(left, right, seed=args.seed, max_examples=args.max_examples)
     print(render_diff_report(report), flush=True)
     return EXIT_SAME if report.same else EXIT_DIFFERENT
-
-
-DIFF = Subcommand(
-    name="diff",
-    summary="Send the same requests to two servers and report every difference.",
-    add_arguments=_add_diff_arguments,
-    run=_run_diff,
-    exit_codes=(
-        (EXIT_SAME, "no difference"),
-        (EXIT_DIFFERENT, "differences (each listed with a curl command)"),
-        (EXIT_USAGE, "a usage error, the contracts extra not installed included"),
-        (EXIT_UNUSABLE, "a server is unreachable, not Coder, or refuses the token"),
-    ),
-)

@@ -1,24 +1,34 @@
-"""The `coder-audit-mock` command line (also `python -m coder_audit_mock`).
+"""`coder-audit-mock serve`: the mock API over HTTP, with seeded data (or a scenario file).
 
-Exit codes follow click's (style-anchors §3.7): 0 ok, 1 runtime error, 2 usage error. Every
-error is one line on stderr, `coder-audit-mock <command>: error: <what and how to fix it>`;
-argparse's multi-line usage dump is kept for `--help` only.
+Every flag can also come from a `CODER_AUDIT_MOCK_<FLAG>` variable or a `--config FILE`
+(`_serve_config`). Only the standard library and the shared argument layer are imported at
+module level: `--help` and bad flags answer without loading the server.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import datetime as dt
 import errno
-import importlib
 import os
 import re
 import socket
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from ._args import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    PROG,
+    ROLES,
+    CliError,
+    UsageError,
+    bounded_int,
+    profile_name,
+)
 
 if TYPE_CHECKING:
     import uvicorn
@@ -29,254 +39,25 @@ if TYPE_CHECKING:
     from coder_audit_mock.mockserver._standalone import ServeOptions
     from coder_audit_mock.mockserver._watch import ScenarioWatcher
 
-PROG = "coder-audit-mock"
-
-
-class CliError(Exception):
-    """A failure that `main` reports as one line on stderr, with exit code 1.
-
-    Example:
-        >>> CliError("127.0.0.1:3000 is already in use").exit_code
-        1
-    """
-
-    exit_code = 1
-
-
-class UsageError(CliError):
-    """A bad flag or combination of flags: one line on stderr, exit code 2.
-
-    Example:
-        >>> UsageError("--token owner=... given twice").exit_code
-        2
-    """
-
-    exit_code = 2
-
-
-CONTRACTS_EXTRA = "pip install 'coder-audit-mock[contracts]'"
-# The distributions of the contracts extra, by the name their modules import as.
-_EXTRA_MODULES = frozenset({"schemathesis", "hypothesis"})
-
-
-class MissingExtra(UsageError):
-    """A command needs an optional extra that is not installed: one line, exit code 2.
-
-    Example:
-        >>> print(MissingExtra("check"))
-        check needs the contracts extra, which is not installed: pip install 'coder-audit-mock[contracts]'
-    """
-
-    def __init__(self, command: str) -> None:
-        super().__init__(
-            f"{command} needs the contracts extra, which is not installed: {CONTRACTS_EXTRA}"
-        )
-
-
-@contextlib.contextmanager
-def needs_contracts_extra(command: str) -> Iterator[None]:
-    """Turn the ImportError of a missing contracts extra inside the block into `MissingExtra`.
-
-    Any other import error is a bug and propagates.
-
-    Example:
-        >>> with needs_contracts_extra("check"):
-        ...     import json  # present: nothing happens
-    """
-    try:
-        yield
-    except ModuleNotFoundError as error:
-        if (error.name or "").partition(".")[0] not in _EXTRA_MODULES:
-            raise
-        raise MissingExtra(command) from None
-
-
-# What every command's exit code means (each command lists the ones it uses in --help).
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNUSABLE = 0, 1, 2, 3
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Subcommand:
-    """One `coder-audit-mock <name>` command: its flags and what it does.
-
-    Args:
-        name: the word on the command line.
-        summary: one line for `coder-audit-mock --help`.
-        add_arguments: adds the command's flags to its (already created) parser.
-        run: does the work with the parsed flags and returns the exit code; raises `UsageError`
-            for a bad combination of flags and `CliError` for a runtime failure.
-        exit_codes: (code, meaning) for each exit code the command uses, shown in its --help.
-
-    Example:
-        >>> hello = Subcommand("hello", "Say hello.", lambda parser: None, lambda args: 0)
-        >>> hello.run(argparse.Namespace())
-        0
-    """
-
-    name: str
-    summary: str
-    add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace], int]
-    exit_codes: tuple[tuple[int, str], ...] = ()
-
-    def epilog(self) -> str | None:
-        """The "exit codes" block of the command's --help (None when there are none)."""
-        if not self.exit_codes:
-            return None
-        return "exit codes:\n" + "\n".join(
-            f"  {code}  {meaning}" for code, meaning in self.exit_codes
-        )
-
-
-# The subcommand table: the only place where a subcommand is registered.
-#
-# Each row names a `Subcommand` as "module:ATTRIBUTE". `main` imports the rows when it builds
-# the parser, so a subcommand's module may itself import `Subcommand`, `CliError` and
-# `UsageError` from here without an import cycle. To add a command (e.g. the contracts team's
-# `check` and `diff`):
-#   1. define `CHECK = Subcommand(name="check", summary=..., add_arguments=..., run=...)` in your
-#      own module, e.g. `coder_audit_mock/contracts/_cli.py`;
-#   2. append "coder_audit_mock.contracts._cli:CHECK" to the table. Nothing else here changes.
-# `--help` imports every row, so importing a row's module (and its package `__init__`) must
-# need only the base install (stdlib, starlette, faker, uvicorn) and be quick. Import heavy
-# or optional things (an extra such as schemathesis) inside `run`, within
-# `needs_contracts_extra("check")`, which turns their ImportError into one line, exit code 2.
-SERVE_ROW = "coder_audit_mock._cli:SERVE"
-SUBCOMMANDS: tuple[str, ...] = (
-    SERVE_ROW,
-    "coder_audit_mock.contracts._cli:CHECK",
-    "coder_audit_mock.contracts._diff_cli:DIFF",
-    "coder_audit_mock.fidelity._cli:RECORD",
+SUMMARY = "Serve the mock API over HTTP, with seeded data."
+EXIT_CODES = (
+    (EXIT_OK, "stopped (Ctrl-C or SIGTERM)"),
+    (EXIT_FAILED, "cannot start: the port is taken, the scenario file is bad, ..."),
+    (EXIT_USAGE, "a usage error (a bad flag or value)"),
 )
 
 
-class _BadFlags(UsageError):
-    """argparse refused the command line; `prog` names the (sub)command whose flags were bad."""
+def with_settings(words: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
+    """serve's `words` with its `CODER_AUDIT_MOCK_*` variables and config file put in front."""
+    from ._serve_config import ConfigError, serve_argv
 
-    def __init__(self, prog: str, message: str) -> None:
-        super().__init__(message)
-        self.prog = prog
-
-
-class _Exit(Exception):
-    """argparse finished early (`--help`, `--version`): `main` returns this status."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line and whose exits return from `main`.
-
-    argparse prints the whole usage block and calls `sys.exit(2)` on a bad value; a frontend
-    developer needs just the bad value and the fix, and tests need `main` to return.
-    """
-
-    def error(self, message: str) -> NoReturn:
-        raise _BadFlags(self.prog, f"{message} (see `{self.prog} --help`)")
-
-    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        if message:
-            sys.stderr.write(message)
-        raise _Exit(status)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run `coder-audit-mock` with `argv` (default: `sys.argv[1:]`) and return the exit code.
-
-    Args:
-        argv: the arguments after the program name.
-
-    Example:
-        >>> main(["serve", "--port", "abc"])  # prints the one-line error on stderr
-        2
-    """
-    argv = sys.argv[1:] if argv is None else list(argv)
-    # `serve` needs only its own row: the other rows' packages import the contract kit
-    # (Schemathesis, half a second), which a server's start-up has no use for.
-    rows = (SERVE_ROW,) if argv[:1] == ["serve"] else SUBCOMMANDS
-    parser, subcommands = _build_parser(rows)
-    prog = PROG
     try:
-        args = parser.parse_args(_with_serve_settings(parser, argv))
-        prog = f"{PROG} {args.command}"
-        return subcommands[args.command].run(args)
-    except _Exit as early:
-        return early.status
-    except CliError as error:
-        where = error.prog if isinstance(error, _BadFlags) else prog
-        print(f"{where}: error: {error}", file=sys.stderr)
-        return error.exit_code
-
-
-def _with_serve_settings(parser: _Parser, argv: Sequence[str] | None) -> list[str]:
-    """`serve`'s words with its environment variables and config file put in front of them."""
-    from coder_audit_mock._serve_config import ConfigError, serve_argv
-
-    words = list(sys.argv[1:] if argv is None else argv)
-    if not words or words[0] != "serve":
-        return words
-    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    try:
-        return ["serve", *serve_argv(words[1:], subparsers.choices["serve"], os.environ)]
+        return serve_argv(words, parser, os.environ)
     except ConfigError as error:
-        raise _BadFlags(f"{PROG} serve", str(error)) from None
+        raise UsageError(str(error)) from None
 
 
-def _build_parser(rows: Sequence[str] = SUBCOMMANDS) -> tuple[_Parser, dict[str, Subcommand]]:
-    parser = _Parser(
-        prog=PROG,
-        description="A mock of Coder's audit-log API (GET /api/v2/audit) with seeded data.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    subcommands = {}
-    for reference in rows:
-        subcommand = _load(reference)
-        subcommand.add_arguments(
-            commands.add_parser(
-                subcommand.name,
-                help=subcommand.summary,
-                description=subcommand.summary,
-                epilog=subcommand.epilog(),
-                # Keeps the epilog's one-line-per-exit-code layout.
-                formatter_class=argparse.RawDescriptionHelpFormatter,
-            )
-        )
-        subcommands[subcommand.name] = subcommand
-    return parser, subcommands
-
-
-def _load(reference: str) -> Subcommand:
-    module_name, _, attribute = reference.partition(":")
-    subcommand = getattr(importlib.import_module(module_name), attribute)
-    if not isinstance(subcommand, Subcommand):
-        raise TypeError(f"SUBCOMMANDS row {reference!r} is not a Subcommand")
-    return subcommand
-
-
-def _version() -> str:
-    from coder_audit_mock import __version__
-
-    return __version__
-
-
-# ---------------------------------------------------------------------------------------------
-# serve
-
-# The built-in callers (reference §6.2, §6.3) and what each gets from GET /api/v2/audit.
-ROLES: dict[str, str] = {
-    "owner": "200, every log",
-    "auditor": "200, every log",
-    "org-admin": "200, its organization's logs",
-    "org-auditor": "200, its organization's logs",
-    "member": "403",
-    "expired": "401, API key expired",
-    "suspended": "401, user is not active",
-}
-# Reference §6.1: `<10-char id>-<22-char secret>`; Coder draws both from letters and digits.
-_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9]{10}-[A-Za-z0-9]{22}")
+# A token of the shape of reference §6.1 (TOKEN_PATTERN), for the --token help and errors.
 _TOKEN_EXAMPLE = "0123456789-abcdefghijklmnopqrstuv"
 # RFC 3339 §5.6 (upper or lower case T and Z); Go's time.RFC3339 accepts any fraction length.
 _RFC3339 = re.compile(
@@ -290,7 +71,8 @@ _LATEST_NOW = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 MAX_LOGS = 1_000_000  # the store is built for a million logs; more only exhausts memory
 
 
-def _add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add serve's flags to its parser."""
     parser.add_argument(
         "--host",
         type=_host,
@@ -331,29 +113,47 @@ def _add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="the time the newest logs lead up to; 'now' is the wall clock "
         "(default: a fixed time, so that the data is the same on every run)",
     )
-    parser.add_argument(
+    _repeatable(
+        parser,
         "--token",
-        dest="tokens",
-        type=_role_token,
-        action="append",
-        default=[],
-        metavar="ROLE=TOKEN",
-        help=f"use TOKEN for ROLE instead of the built-in one (repeatable); ROLE is one of "
+        "tokens",
+        _role_token,
+        "ROLE=TOKEN",
+        f"use TOKEN for ROLE instead of the built-in one (repeatable); ROLE is one of "
         f"{', '.join(ROLES)}; TOKEN looks like {_TOKEN_EXAMPLE}",
     )
     parser.add_argument(
         "--profile",
-        type=_profile,
+        type=profile_name,
         default="newest",
         help="the Coder version to answer as: newest (default) or 2023-01, Coder as of "
         "2023-01-03 (docs/profiles.md lists the differences)",
     )
     _add_standalone_arguments(parser)
-    parser.add_argument(
+    _switch(
+        parser,
         "--quiet",
-        action="store_true",
-        help="no access log (otherwise one line per request: method, path, status, duration; "
+        "no access log (otherwise one line per request: method, path, status, duration; "
         "token query values redacted)",
+    )
+
+
+def _switch(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
+    """Add `flag`, a switch: given, it is on (a config file or variable says true or false)."""
+    parser.add_argument(flag, action="store_true", help=help)
+
+
+def _repeatable(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    dest: str,
+    type: Callable[[str], object],
+    metavar: str,
+    help: str,
+) -> None:
+    """Add `flag`, which may be given more than once: `args.<dest>` lists its values in order."""
+    parser.add_argument(
+        flag, dest=dest, type=type, action="append", default=[], metavar=metavar, help=help
     )
 
 
@@ -365,34 +165,23 @@ def _host(text: str) -> str:
     return text
 
 
-def _bounded_int(text: str, what: str, low: int, high: int | None) -> int:
-    try:
-        value: int | None = int(text)
-    except ValueError:
-        value = None
-    if value is None or value < low or (high is not None and value > high):
-        expected = f"from {low} to {high}" if high is not None else f"{low} or more"
-        raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: expected an integer {expected}")
-    return value
-
-
 def _port(text: str) -> int:
-    return _bounded_int(text, "port", 0, 65535)
+    return bounded_int(text, "port", 0, 65535)
 
 
 def _seed(text: str) -> int:
     # Negative seeds are refused: random.Random(-n) draws the same numbers as Random(n), so two
     # different seeds would silently give the same data.
-    return _bounded_int(text, "seed", 0, None)
+    return bounded_int(text, "seed", 0, None)
 
 
 def _log_count(text: str) -> int:
-    return _bounded_int(text, "log count", 0, MAX_LOGS)
+    return bounded_int(text, "log count", 0, MAX_LOGS)
 
 
 def _max_logs(text: str) -> int:
     # 0 is allowed: a server whose data testgenerate must never change.
-    return _bounded_int(text, "max logs", 0, None)
+    return bounded_int(text, "max logs", 0, None)
 
 
 def _now(text: str) -> dt.datetime:
@@ -426,17 +215,6 @@ def _now(text: str) -> dt.datetime:
     return moment
 
 
-def _profile(text: str) -> str:
-    # Imported here: `--help` must not load the server.
-    from coder_audit_mock.mockserver.profiles import PROFILE_NAMES
-
-    if text not in PROFILE_NAMES:
-        raise argparse.ArgumentTypeError(
-            f"unknown profile {text!r}: expected one of {', '.join(PROFILE_NAMES)}"
-        )
-    return text
-
-
 def _role_token(text: str) -> tuple[str, str]:
     role, equals, token = text.partition("=")
     if not equals:
@@ -447,7 +225,10 @@ def _role_token(text: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(
             f"unknown role {role!r} in {text!r}: expected one of {', '.join(ROLES)}"
         )
-    if not _TOKEN_SHAPE.fullmatch(token):
+    # Imported here: `--help` must not load the server.
+    from coder_audit_mock.mockserver._auth import TOKEN_PATTERN
+
+    if not TOKEN_PATTERN.fullmatch(token):
         raise argparse.ArgumentTypeError(
             f"invalid token {token!r} for {role}: expected 10 letters or digits, '-', then 22 "
             f"letters or digits, like {_TOKEN_EXAMPLE}"
@@ -476,7 +257,8 @@ def _merge_tokens(
     return tokens
 
 
-def _run_serve(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Serve until Ctrl-C or SIGTERM (or export a scenario and exit); return the exit code."""
     # Imported here, not at the top: `--help` and bad flags answer without loading the server.
     import uvicorn
 
@@ -615,7 +397,7 @@ def banner(
     log_count: int,
     now: dt.datetime,
     tokens: Mapping[str, str],
-    profile: str = "newest",
+    profile: str | None = None,
 ) -> str:
     """The start-up text of `serve`: where it listens, what data it holds, which tokens work.
 
@@ -623,7 +405,8 @@ def banner(
         url: the base URL the server listens on.
         seed, log_count, now: the data's settings.
         tokens: role -> session token.
-        profile: the Coder version answered as; named unless it is the default, "newest".
+        profile: the Coder version answered as; named unless it is the default profile
+            (None: the default).
 
     Example:
         >>> print(banner("http://127.0.0.1:3000", 0, 5, dt.datetime(2024, 5, 1, tzinfo=dt.UTC),
@@ -632,13 +415,16 @@ def banner(
           URL   http://127.0.0.1:3000/api/v2/audit
         ...
     """
+    from coder_audit_mock.mockserver.profiles import DEFAULT_PROFILE
+
+    profile = profile or DEFAULT_PROFILE
     width = max(map(len, tokens), default=0)
     rows = [f"  {role:<{width}}  {token}  {ROLES.get(role, '')}" for role, token in tokens.items()]
     example = next(iter(tokens.values()), "TOKEN")
     return "\n".join(
         [
             f"{PROG} serving a mock of Coder's audit-log API"
-            + ("" if profile == "newest" else f" as Coder {profile} (--profile)"),
+            + ("" if profile == DEFAULT_PROFILE else f" as Coder {profile} (--profile)"),
             f"  URL   {url}/api/v2/audit",
             f"  seed  {seed}",
             f"  logs  {log_count}",
@@ -656,45 +442,41 @@ def banner(
 
 
 def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+    _repeatable(
+        parser,
         "--cors-origin",
-        dest="cors_origins",
-        type=_cors_origin,
-        action="append",
-        default=[],
-        metavar="ORIGIN",
-        help="let pages from ORIGIN (scheme://host[:port], or '*' for any origin) call the "
+        "cors_origins",
+        _cors_origin,
+        "ORIGIN",
+        "let pages from ORIGIN (scheme://host[:port], or '*' for any origin) call the "
         "server with the Coder-Session-Token header and credentials (repeatable; default: "
         "no CORS)",
     )
-    parser.add_argument(
+    _repeatable(
+        parser,
         "--delay",
-        dest="delays",
-        type=_delay,
-        action="append",
-        default=[],
-        metavar="[PATH=]MS|MIN-MAX",
-        help="wait MS milliseconds, or a random time from MIN to MAX, before answering requests "
+        "delays",
+        _delay,
+        "[PATH=]MS|MIN-MAX",
+        "wait MS milliseconds, or a random time from MIN to MAX, before answering requests "
         "under PATH (default /api/v2/); repeatable, one per PATH",
     )
-    parser.add_argument(
+    _repeatable(
+        parser,
         "--error-rate",
-        dest="error_rates",
-        type=_error_rate,
-        action="append",
-        default=[],
-        metavar="[PATH=]RATE",
-        help="answer this share (0 to 1) of the requests under PATH (default /api/v2/) with a "
+        "error_rates",
+        _error_rate,
+        "[PATH=]RATE",
+        "answer this share (0 to 1) of the requests under PATH (default /api/v2/) with a "
         "Coder-shaped 500 or 503; repeatable, one per PATH; the draws follow --seed",
     )
-    parser.add_argument(
+    _repeatable(
+        parser,
         "--error-kinds",
-        dest="error_kinds",
-        type=_error_kinds,
-        action="append",
-        default=[],
-        metavar="[PATH=]KIND,...",
-        help="what the injected errors under PATH are, one drawn per error: 401, 403, 429 "
+        "error_kinds",
+        _error_kinds,
+        "[PATH=]KIND,...",
+        "what the injected errors under PATH are, one drawn per error: 401, 403, 429 "
         "(with Retry-After), 500, 503, drop (the connection is cut), timeout (held 30 s, then "
         "cut), slow_body (the answer dribbles out over 5 s); default 500,503",
     )
@@ -704,10 +486,10 @@ def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
         help="start from this scenario file (.json, or .yaml/.yml with PyYAML) instead of the "
         "seeded data; POST /_mock/reset returns to it",
     )
-    parser.add_argument(
+    _switch(
+        parser,
         "--watch",
-        action="store_true",
-        help="with --scenario: reload the file whenever it changes (a file that does not "
+        "with --scenario: reload the file whenever it changes (a file that does not "
         "validate keeps the old data; the log says why)",
     )
     parser.add_argument(
@@ -736,7 +518,7 @@ def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"require TOKEN ({_ADMIN_TOKEN_RULE}) in the Mock-Admin-Token header of /_mock/ "
         "calls; without it the admin endpoints are off when --host is not a loopback address",
     )
-    parser.add_argument("--no-admin", action="store_true", help="no /_mock/ admin endpoints")
+    _switch(parser, "--no-admin", "no /_mock/ admin endpoints")
     parser.add_argument(
         "--config",
         metavar="FILE",
@@ -744,10 +526,10 @@ def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
         "flag can also be set as CODER_AUDIT_MOCK_<FLAG> (e.g. CODER_AUDIT_MOCK_PORT=3001); "
         "the command line wins, then the environment, then the file",
     )
-    parser.add_argument(
+    _switch(
+        parser,
         "--no-webapp",
-        action="store_true",
-        help="answer only the audit-log API: no users/me, authcheck, entitlements... for "
+        "answer only the audit-log API: no users/me, authcheck, entitlements... for "
         "Coder's web app (docs/frontend.md)",
     )
     parser.add_argument(
@@ -758,16 +540,16 @@ def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
         "headers, cookies and bodies unchanged), overlaying its entitlements so that the Audit "
         "page shows; the audit routes are the mock's, answered as the caller's role there",
     )
-    parser.add_argument(
+    _switch(
+        parser,
         "--upstream-webapp",
-        action="store_true",
-        help="with --upstream: answer the web app's routes (users/me, authcheck, ...) from the "
+        "with --upstream: answer the web app's routes (users/me, authcheck, ...) from the "
         "mock too, instead of the real Coder",
     )
-    parser.add_argument(
+    _switch(
+        parser,
         "--unlicensed",
-        action="store_true",
-        help="answer entitlements and appearance 404, as Coder's open-source build does (the "
+        "answer entitlements and appearance 404, as Coder's open-source build does (the "
         "web app then shows the Audit page's Premium paywall)",
     )
 
@@ -1017,16 +799,3 @@ def _chosen_logs(server: MockServer, q: str, limit: int | None) -> list[AuditLog
             break
     by_id = {str(log.id): log for log in server.store.logs}
     return [by_id[log_id] for log_id in ids]
-
-
-SERVE = Subcommand(
-    name="serve",
-    summary="Serve the mock API over HTTP, with seeded data.",
-    add_arguments=_add_serve_arguments,
-    run=_run_serve,
-    exit_codes=(
-        (EXIT_OK, "stopped (Ctrl-C or SIGTERM)"),
-        (EXIT_FAILED, "cannot start: the port is taken, the scenario file is bad, ..."),
-        (EXIT_USAGE, "a usage error (a bad flag or value)"),
-    ),
-)

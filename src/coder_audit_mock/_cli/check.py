@@ -18,8 +18,8 @@ Exit codes: 0 every check passed, 1 a check failed, 2 a usage error (a missing c
 included), 3 the target is unreachable, not Coder, or refuses the token (Schemathesis's own CLI
 answers 1 for both of the last two; schemathesis-notes.md §4).
 
-Only the standard library and the base CLI are imported at module level: `coder-audit-mock
---help` must work without the contracts extra.
+Only the standard library and the shared argument layer are imported at module level:
+`coder-audit-mock --help` must work without the contracts extra.
 """
 
 from __future__ import annotations
@@ -29,21 +29,28 @@ import os
 import pathlib
 import sys
 
-from .._cli import (
+from ._args import (
     EXIT_FAILED,
     EXIT_OK,
-    EXIT_UNUSABLE,
-    EXIT_USAGE,
     PROG,
-    CliError,
-    Subcommand,
+    ROLES,
+    TOKEN_VARIABLE,
     UsageError,
+    contract_errors,
+    contract_exit_codes,
+    natural,
     needs_contracts_extra,
+    positive,
+    profile_name,
 )
-from .._cli import _profile as _profile_name
 
-URL_VARIABLE = "CODER_URL"  # the Coder CLI's own variable names
-TOKEN_VARIABLE = "CODER_SESSION_TOKEN"
+SUMMARY = "Check a server (default: an in-process mock) against Coder's audit-log contract."
+EXIT_CODES = contract_exit_codes(
+    ok="every check passed (partial and skipped checks say why in the report)",
+    failed="a contract check failed (each failure has a curl command)",
+    unusable="unreachable, not Coder, the token refused or unable to read (role named)",
+)
+URL_VARIABLE = "CODER_URL"  # the Coder CLI's own variable name, as is TOKEN_VARIABLE
 # Hypothesis keeps caches (unicode tables) in ./.hypothesis unless told otherwise: a check run
 # writes nothing into the working directory, so they go to the user's cache directory.
 HYPOTHESIS_STORAGE_VARIABLE = "HYPOTHESIS_STORAGE_DIRECTORY"
@@ -51,22 +58,11 @@ EXIT_PASSED = EXIT_OK
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 _DEPTHS = ("quick", "thorough")  # the keys of _runner.DEPTHS, which needs the extra
 # The roles the semantic checks know (checks._role_answers), for --role-token.
-ROLE_NAMES = ("owner", "auditor", "org-admin", "org-auditor", "member", "expired", "suspended")
-CHECK_EXIT_CODES = (
-    (EXIT_OK, "every check passed (partial and skipped checks say why in the report)"),
-    (EXIT_FAILED, "a contract check failed (each failure has a curl command)"),
-    (EXIT_USAGE, "a usage error, the contracts extra not installed included"),
-    (EXIT_UNUSABLE, "unreachable, not Coder, the token refused or unable to read (role named)"),
-)
+ROLE_NAMES = tuple(ROLES)
 
 
-class _UnusableTarget(CliError):
-    """The target cannot be checked at all: one line on stderr, exit code 3."""
-
-    exit_code = EXIT_UNUSABLE
-
-
-def _add_check_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add check's flags to its parser."""
     parser.add_argument(
         "--url",
         help=f"origin of the server to check, e.g. https://coder.example.com (default: "
@@ -108,14 +104,14 @@ def _add_check_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--seed",
-        type=_natural,
+        type=natural,
         default=0,
         metavar="N",
         help="the same seed sends the same requests, whatever the install (default: 0)",
     )
     parser.add_argument(
         "--max-examples",
-        type=_positive,
+        type=positive,
         metavar="N",
         help="examples per operation and per semantic check (default: the depth's)",
     )
@@ -128,7 +124,7 @@ def _add_check_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--profile",
-        type=_profile_name,
+        type=profile_name,
         default="newest",
         help="the Coder version the server should answer as: newest (default) or 2023-01; "
         "the in-process mock answers as it (docs/profiles.md lists the differences)",
@@ -147,19 +143,6 @@ def _role_token(text: str) -> tuple[str, str]:
     return role, token.strip()
 
 
-def _natural(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected an integer 0 or more")
-    return int(text)
-
-
-def _positive(text: str) -> int:
-    value = _natural(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("invalid value '0': expected an integer 1 or more")
-    return value
-
-
 def _from_environment(value: str | None, variable: str) -> str | None:
     # An empty variable counts as unset, as in the Coder CLI.
     chosen = value if value is not None else os.environ.get(variable, "")
@@ -173,9 +156,10 @@ def _cache_outside_the_working_directory() -> None:
     os.environ[HYPOTHESIS_STORAGE_VARIABLE] = os.path.join(cache, "coder-audit-mock", "hypothesis")
 
 
-def _run_check(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run the contract against the target and print the report; return the exit code."""
     with needs_contracts_extra("check"):
-        from . import _errors, _report, _runner, _target
+        from ..contracts import _report, _runner, _target
     url = _from_environment(args.url, URL_VARIABLE)
     token = _from_environment(args.token, TOKEN_VARIABLE)
     roles = dict(args.role_token)
@@ -188,7 +172,10 @@ def _run_check(args: argparse.Namespace) -> int:
         raise UsageError(f"argument --junit-xml: directory {str(junit.parent)!r} does not exist")
     _cache_outside_the_working_directory()
     try:
-        with _target.open_target(url, token=token, tokens=roles, profile=args.profile) as target:
+        with (
+            contract_errors(),
+            _target.open_target(url, token=token, tokens=roles, profile=args.profile) as target,
+        ):
             report = _runner.run_contract(
                 target,
                 schema=args.schema,
@@ -202,21 +189,8 @@ def _run_check(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"{PROG} check: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except _runner.UnusableTarget as error:
-        raise _UnusableTarget(str(error)) from None
-    except _errors.ContractError as error:
-        raise UsageError(str(error)) from None
     print(_report.render_report(report), flush=True)
     if junit is not None:
         _report.write_junit_xml(report, junit)
         print(f"JUnit XML written to {junit}", file=sys.stderr)
     return EXIT_PASSED if report.passed else EXIT_FAILED
-
-
-CHECK = Subcommand(
-    name="check",
-    summary="Check a server (default: an in-process mock) against Coder's audit-log contract.",
-    add_arguments=_add_check_arguments,
-    run=_run_check,
-    exit_codes=CHECK_EXIT_CODES,
-)
