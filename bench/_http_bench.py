@@ -27,7 +27,7 @@ from _servers import RunningServer, free_port, http_get, running_server
 from coder_audit_mock.mockserver import DEFAULT_TOKENS
 
 AUDIT_TARGET = "/api/v2/audit?limit=25"  # what start-up waits for
-# The bench path, a three-key filter and a page further down (reference §2.1, §3.1).
+# The bench path, a three-key filter and a page further down (§2.1, §3.1).
 PATHS = {
     "bench": "/api/v2/audit?q=action:create&limit=25",
     "filtered": "/api/v2/audit?q=action:create%20resource_type:workspace%20date_from:2026-05-01"

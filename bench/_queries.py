@@ -91,7 +91,7 @@ class _Drawer:
 
 
 def _quoted(value: str) -> str:
-    # Inside `q`, a value with a space or a colon must be quoted (reference §2.1).
+    # Inside `q`, a value with a space or a colon must be quoted (§2.1).
     return f'"{value}"' if (" " in value or ":" in value) else value
 
 
@@ -134,7 +134,7 @@ def _probe_organization(drawer: _Drawer) -> tuple[str, frozenset[Any] | None]:
     organization = organizations[
         drawer.log(lambda log: log.organization_id in organizations).organization_id
     ]
-    # A deleted organization cannot be named (reference §2.1): give its id instead.
+    # A deleted organization cannot be named (§2.1): give its id instead.
     return f"organization:{organization.id if organization.deleted else organization.name}", None
 
 

@@ -299,7 +299,7 @@ def _day_before(match: re.Match[str]) -> str:
 
 
 def _case_sensitive_username(app: Any) -> RequestEdit:
-    """username compared with the stored name as typed, not lowercased (reference §2.1)."""
+    """username compared with the stored name as typed, not lowercased (§2.1)."""
     names = {user.username for user in app.state.mock.deployment.users.values() if not user.deleted}
 
     def edit(q: str) -> str:

@@ -1,6 +1,6 @@
 """Differential testing: two mocks in different profiles differ where the reference says they do.
 
-The known differences between Coder 2023-01 and NEWEST (reference §0 timeline, §9) must each be
+The known differences between Coder 2023-01 and NEWEST (§0 timeline, §9) must each be
 found, with a minimal request that reproduces them; two mocks in the same profile must not
 differ at all; nothing the stream sends writes data.
 """

@@ -247,7 +247,7 @@ ADMITTED = [
     f" request_id:{UUID} resource_id:{UUID}",
 ]
 
-# Each of these is a 400 in Coder (reference §2.1, §2.3), or outside the admitted subset.
+# Each of these is a 400 in Coder (§2.1, §2.3), or outside the admitted subset.
 REFUSED = [
     "foo",  # not a resource type
     "foo bar",  # free words join into one value

@@ -2,7 +2,7 @@
 
 `openapi-2023-01.json` (tools/build_openapi.py --profile 2023-01) states the EARLY contract: the
 mock in that profile passes every Schemathesis check against it, the NEWEST mock does not
-(reference §1.3, §2.2, §3.2, §4.5 EARLY). The semantic checks are not part of this: their
+(§1.3, §2.2, §3.2, §4.5 EARLY). The semantic checks are not part of this: their
 profile-bound runs are in test_profile_check.py.
 """
 

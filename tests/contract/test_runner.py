@@ -96,7 +96,7 @@ def test_every_semantic_check_passed(quick_report: ContractReport) -> None:
 
 
 def test_report_lists_the_waivers_it_applied(quick_report: ContractReport) -> None:
-    # The mock answers testgenerate's out-of-enum actions with Coder's 500 (reference §1.2
+    # The mock answers testgenerate's out-of-enum actions with Coder's 500 (§1.2
     # step 3): that failure waiver must have had work to do, and the report says so.
     applied = {entry.waiver.id: entry.excused for entry in quick_report.waivers}
     assert set(applied) == {
@@ -106,7 +106,7 @@ def test_report_lists_the_waivers_it_applied(quick_report: ContractReport) -> No
         "csrf-refusal-before-auth",
     }
     assert applied["testgenerate-insert-500"] > 0
-    # ignored_auth's cookie probe of testgenerate meets Coder's CSRF check (reference §6.1).
+    # ignored_auth's cookie probe of testgenerate meets Coder's CSRF check (§6.1).
     assert applied["csrf-refusal-before-auth"] > 0
     text = render_report(quick_report)
     assert "testgenerate-insert-500 (§1.2 step 3)" in text

@@ -35,12 +35,12 @@ deterministic = true
 database = "none"
 # The owner token comes from the auth provider below. Left on, Schemathesis would also invent
 # tokens for the other four carriers of the document's security schemes, and Coder's carrier
-# precedence (reference §6.1: cookie, query, header, bearer, access_token) lets a random cookie
+# precedence (§6.1: cookie, query, header, bearer, access_token) lets a random cookie
 # or query token override the real header (401) or a random bearer token lose to it (ST401).
 with-security-parameters = false
 """
 # Coder answers 500 when testgenerate's insert fails, e.g. for an `action` outside the database
-# enum (reference §1.2 step 3): schema-violating bodies, and the document says so. Its 500 body
+# enum (§1.2 step 3): schema-violating bodies, and the document says so. Its 500 body
 # schema pins Coder's message and a `pq: `/`unauthorized` detail, so a crash of the mock
 # (detail "TypeError: ...") still fails response_schema_conformance. (A top-level section, not
 # `[[operations]]`: an operation named there joins every `include()` of the schema.)

@@ -182,7 +182,7 @@ def audit_page() -> Any:
         headers={"Coder-Session-Token": DEFAULT_TOKENS["owner"]},
     )
     users = [log["user"] for log in response.json()["audit_logs"]]
-    assert None in users  # reference §4.5: unknown actors
+    assert None in users  # §4.5: unknown actors
     assert any(user and user["status"] == "dormant" for user in users)  # §4.4
     assert any(user and user["email"] == "" for user in users)  # service accounts
     return response

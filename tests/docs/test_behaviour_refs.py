@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent.parent
 BEHAVIOUR = ROOT / "docs" / "coder-behaviour.md"
 SCANNED = (ROOT / "src", ROOT / "tools", ROOT / "tests", ROOT / "docs", ROOT / "README.md")
@@ -109,9 +107,6 @@ def _outside_pointers() -> list[str]:
     return hits
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the lead replaces the code's 'reference §' wording after merging"
-)
 def test_nothing_points_to_the_reference_outside_the_repository() -> None:
     hits = _outside_pointers()
     assert not hits, f"{len(hits)} lines still cite the outside reference:\n" + "\n".join(hits)

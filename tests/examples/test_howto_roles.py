@@ -23,7 +23,7 @@ def test_an_organization_admin_sees_only_their_organization(coder_audit_client_f
 
 
 def test_the_tokens_for_your_own_headers(coder_audit_client, coder_audit_tokens):
-    # Your code may send the token itself, e.g. as a bearer token (reference §6.1).
+    # Your code may send the token itself, e.g. as a bearer token (§6.1).
     headers = {"Authorization": f"Bearer {coder_audit_tokens['auditor']}"}
     response = coder_audit_client.get("/api/v2/audit", headers=headers)
 

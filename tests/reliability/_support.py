@@ -28,9 +28,9 @@ from coder_audit_mock.mockserver import DEFAULT_TOKENS
 LOOPBACK = "127.0.0.1"
 AUDIT = "/api/v2/audit"
 TESTGENERATE = "/api/v2/audit/testgenerate"
-COUNT_CAP = 2000  # reference §1.1 step 9 / §3.1: `count` is at most COUNT_CAP + 1
+COUNT_CAP = 2000  # §1.1 step 9 / §3.1: `count` is at most COUNT_CAP + 1
 INTERNAL_ERROR = "An internal server error occurred."
-# Reference §1.2: the only 500s Coder itself answers to testgenerate input (a value outside a
+# §1.2: the only 500s Coder itself answers to testgenerate input (a value outside a
 # database enum, a NUL in jsonb, a number beyond Postgres `numeric` in jsonb, a caller who may
 # read but not create logs). The mock's `numeric` ends at 4300 digits (MAX_NUMBER_DIGITS).
 DOCUMENTED_500_DETAILS = (
@@ -254,7 +254,7 @@ class Answer:
 
 
 def auth(role: str) -> dict[str, str]:
-    """The header that signs in as one of the built-in roles (reference §6.1)."""
+    """The header that signs in as one of the built-in roles (§6.1)."""
     return {"Coder-Session-Token": DEFAULT_TOKENS[role]}
 
 
@@ -367,7 +367,7 @@ def problems_with(status: int | None, body: bytes, *, testgenerate: bool = False
     """Why an answer to hostile input is unacceptable; empty when it is fine.
 
     Acceptable: no answer at all (the server refused malformed HTTP by closing), any status
-    below 500, and on testgenerate the 500s real Coder gives (reference §1.2). Never a
+    below 500, and on testgenerate the 500s real Coder gives (§1.2). Never a
     traceback, never a 500 from the mock's catch-all handler.
     """
     problems = []
@@ -393,7 +393,7 @@ def _coder_detail(body: bytes) -> str:
 
 
 def page_problems(answer: Answer, *, limit: int, offset: int) -> list[str]:
-    """Whether a GET /api/v2/audit page agrees with itself (reference §1.1 step 9, §3.1).
+    """Whether a GET /api/v2/audit page agrees with itself (§1.1 step 9, §3.1).
 
     `count` is the capped total, the list has exactly the rows the total leaves after `offset`
     (up to `limit`; 0 means Coder's 100), newest first, with no id twice.

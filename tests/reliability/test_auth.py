@@ -1,4 +1,4 @@
-"""Nobody gets in where they don't belong (reference §6): carriers, comparison, logs, scope.
+"""Nobody gets in where they don't belong (§6): carriers, comparison, logs, scope.
 
 * Carriers: any mix of token carriers (cookie, query, header, `Authorization: Bearer`,
   `access_token`), duplicated, emptied, with decoys whose names differ only in case, sent over
@@ -386,7 +386,7 @@ def test_scoped_readers_never_see_outside_their_scope(
     status, seen = ids_of(client, "member", q)
     add("auth", "scope_checks", 1)
     if status == 400 and owner_status == 200:
-        # An organization the caller cannot see is "not found" for it (reference §2.1).
+        # An organization the caller cannot see is "not found" for it (§2.1).
         assert q.startswith("organization:"), q
         named = q.split(":", 1)[1]
         assert not any(
@@ -399,7 +399,7 @@ def test_scoped_readers_never_see_outside_their_scope(
 
 
 def test_org_less_logs_stay_invisible_to_organization_readers() -> None:
-    """testgenerate without organization_id: seen by owner and auditor only (reference §5)."""
+    """testgenerate without organization_id: seen by owner and auditor only (§5)."""
     client = TestClient(create_app(log_count=10))
     request_id = str(uuid.UUID(int=0xA0D17, version=4))
     assert client.post(TESTGENERATE, json={"request_id": request_id}, headers=auth("owner"))

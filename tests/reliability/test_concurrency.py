@@ -1,11 +1,11 @@
 """Many clients at once: testgenerate and GET against one server, nothing lost, nothing twice.
 
 Each client writes logs tagged with its own `request_id` and after every write reads them back
-with `q=request_id:<its id>` (reference §2.1): the page must hold exactly the client's writes so
+with `q=request_id:<its id>` (§2.1): the page must hold exactly the client's writes so
 far (none lost, none twice, `count` equal to the list). Between writes it reads the whole table
 as owner or auditor (a consistent page, a total that never shrinks) and as organization admin,
 whose view must not move at all: testgenerate logs without `organization_id` are invisible to
-organization-scoped readers (reference §5).
+organization-scoped readers (§5).
 
 The same load runs twice: over HTTP against a `serve` process (uvicorn, one event loop), and
 in-process from threads that each drive the app with their own event loop, so that the store's

@@ -4,7 +4,7 @@ Hypothesis generates what a careless or hostile client sends (search queries, pa
 parameters, tokens in every carrier, arbitrary headers, JSON bodies, paths and methods) and
 each input goes to a `serve` process as raw bytes on a fresh connection. Every answer must be
 acceptable (`_support.problems_with`): a status below 500, or one of the 500s real Coder gives
-to testgenerate (reference §1.2), or the server closing a connection it cannot parse; never a
+to testgenerate (§1.2), or the server closing a connection it cannot parse; never a
 traceback; always within `REQUEST_TIMEOUT_S`. A stored log must never make later reads fail,
 so a later test reads every page of what the fuzzing stored.
 

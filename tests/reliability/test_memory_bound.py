@@ -2,7 +2,7 @@
 
 Coder itself never limits its table; the limit is the mock's, so that a long-running server
 cannot be written into exhaustion. Past it, testgenerate answers 507 Insufficient Storage in
-Coder's error shape (reference §1.5) with a detail that names the limit and the way out.
+Coder's error shape (§1.5) with a detail that names the limit and the way out.
 """
 
 from __future__ import annotations

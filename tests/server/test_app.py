@@ -1,4 +1,4 @@
-"""The two endpoints through the ASGI app: status codes, bodies, order of checks (reference §1, §3, §6)."""
+"""The two endpoints through the ASGI app: status codes, bodies, order of checks (§1, §3, §6)."""
 
 from __future__ import annotations
 

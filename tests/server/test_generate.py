@@ -42,7 +42,7 @@ from coder_audit_mock.mockserver._model import (
 )
 from coder_audit_mock.mockserver._render import is_deleted, render_log, resource_link
 
-# Reference §4.1/§4.2 and Coder's handlers: which actions each resource type is audited with.
+# §4.1/§4.2 and Coder's handlers: which actions each resource type is audited with.
 _CRUD = {"create", "write", "delete"}
 ALLOWED_ACTIONS: dict[str, set[str]] = collections.defaultdict(lambda: _CRUD)
 ALLOWED_ACTIONS.update(

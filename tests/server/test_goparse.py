@@ -1,7 +1,7 @@
 """Go-compatible primitives: query strings, quoting, lowercasing, uuids, dates, int32.
 
 Expected strings are Go's own outputs (from the Go sources and their test tables), so a change in
-any message is a fidelity bug (reference §2.1, §3.3, §3.4).
+any message is a fidelity bug (§2.1, §3.3, §3.4).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pagination parameters: Coder's `ParsePagination` rules and messages (reference §3.4)."""
+"""Pagination parameters: Coder's `ParsePagination` rules and messages (§3.4)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def details(raw: bytes) -> list[tuple[str, str]]:
     return [(validation.field, validation.detail) for validation in caught.value.validations]
 
 
-# Coder's pagination test table (reference §3.4), one row each.
+# Coder's pagination test table (§3.4), one row each.
 @pytest.mark.parametrize(
     ("raw", "field", "detail"),
     [

@@ -1,6 +1,6 @@
 """The 2023-01 profile through the app: every EARLY rule of the reference, pinned.
 
-Reference §1.3, §1.4 (handlers), §2.2 (search), §3.2 and §3.4 EARLY (pagination, count), §4 EARLY
+§1.3, §1.4 (handlers), §2.2 (search), §3.2 and §3.4 EARLY (pagination, count), §4 EARLY
 (enums, shapes, descriptions, links), §5 EARLY (testgenerate), §6 EARLY (auth), §9. The NEWEST
 profile's behaviour is pinned by the other tests of this directory; where a rule differs, a test
 here also checks that the default profile still answers the NEWEST way.

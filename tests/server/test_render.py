@@ -56,7 +56,7 @@ def ident(n: int) -> uuid.UUID:
     return uuid.UUID(int=n)
 
 
-# A small hand-built deployment: every lookup rule of reference §4.7 has a live and a gone case.
+# A small hand-built deployment: every lookup rule of §4.7 has a live and a gone case.
 ORG, OTHER_ORG, MISSING = ident(1), ident(2), ident(999)
 ALICE, BOB, GONE_USER = ident(10), ident(11), ident(12)
 TEMPLATE, OLD_TEMPLATE = ident(20), ident(21)
@@ -170,7 +170,7 @@ def test_format_time_agrees_with_datetime(moment: datetime.datetime) -> None:
     assert format_time(us) == expected + "Z"
 
 
-# -- describe (reference §4.6) -----------------------------------------------------------------
+# -- describe (§4.6) -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -290,7 +290,7 @@ def test_chat_special_texts_need_a_successful_write() -> None:
     )
 
 
-# -- is_deleted and resource_link (reference §4.7) ---------------------------------------------
+# -- is_deleted and resource_link (§4.7) ---------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -399,7 +399,7 @@ def test_joined_build_reason(d: Deployment) -> None:
     )
 
 
-# -- users and whole logs (reference §4.5) -----------------------------------------------------
+# -- users and whole logs (§4.5) -----------------------------------------------------
 
 
 def test_render_user_full_shape() -> None:
@@ -510,7 +510,7 @@ def test_render_log_diff_is_sorted_and_drops_null_old_and_new(d: Deployment) -> 
     assert render_log(log_of(diff=["not", "a", "map"]), d)["diff"] == {}
 
 
-# -- additional_fields (reference §4.5) --------------------------------------------------------
+# -- additional_fields (§4.5) --------------------------------------------------------
 
 
 def test_additional_fields_come_back_in_jsonb_key_order() -> None:

@@ -1,4 +1,4 @@
-"""The audit search query `q`: Coder's NEWEST grammar, keys and messages (reference §2.1, §2.3, §3.3)."""
+"""The audit search query `q`: Coder's NEWEST grammar, keys and messages (§2.1, §2.3, §3.3)."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def enum_error(key: str, value: str) -> tuple[str, str]:
     return key, f'Query param "{key}" has invalid value: "{value}" is not a valid value'
 
 
-# --- reference §2.3, the worked examples, row by row ---------------------------------------------
+# --- §2.3, the worked examples, row by row ---------------------------------------------
 
 
 @pytest.mark.parametrize(

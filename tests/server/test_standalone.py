@@ -401,7 +401,7 @@ def test_scenario_defaults_are_deterministic_and_complete() -> None:
     assert newest["description"].startswith("{user} unsuccessfully attempted to delete")
     assert newest["organization"]["name"] == "coder"  # template: organization-scoped default
     assert oldest["organization"]["display_name"] == "Acme Inc"
-    assert oldest["resource_target"] == "bob"  # testgenerate's default target (reference §5)
+    assert oldest["resource_target"] == "bob"  # testgenerate's default target (§5)
     assert newest["time"] == "2026-07-08T12:00:01Z" and oldest["time"] == "2026-07-08T12:00:00Z"
     assert export_scenario(first) == export_scenario(second) != export_scenario(other)
 

@@ -165,7 +165,7 @@ class Subcommand:
 
 # -- flag types shared by the commands ------------------------------------------------------
 
-# The built-in callers (reference §6.2, §6.3) and what each gets from GET /api/v2/audit: the
+# The built-in callers (§6.2, §6.3) and what each gets from GET /api/v2/audit: the
 # roles `serve --token` and `check --role-token` accept.
 ROLES: dict[str, str] = {
     "owner": "200, every log",

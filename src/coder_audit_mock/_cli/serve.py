@@ -57,7 +57,7 @@ def with_settings(words: Sequence[str], parser: argparse.ArgumentParser) -> list
         raise UsageError(str(error)) from None
 
 
-# A token of the shape of reference §6.1 (TOKEN_PATTERN), for the --token help and errors.
+# A token of the shape of §6.1 (TOKEN_PATTERN), for the --token help and errors.
 _TOKEN_EXAMPLE = "0123456789-abcdefghijklmnopqrstuv"
 # RFC 3339 §5.6 (upper or lower case T and Z); Go's time.RFC3339 accepts any fraction length.
 _RFC3339 = re.compile(

@@ -45,7 +45,7 @@ MOCK_TOKENS_PATH = "/_mock/tokens"
 MOCK_SCENARIO_PATH = "/_mock/scenario"
 MOCK_RESET_PATH = "/_mock/reset"
 MOCK_ADMIN_HEADER = "Mock-Admin-Token"
-# Site roles of Coder's users/me that read every audit log (reference §6.3).
+# Site roles of Coder's users/me that read every audit log (§6.3).
 _SITE_READERS = ("owner", "auditor")
 ORG_READER = "org-reader"  # a token that reads, without a site-wide reading role
 

@@ -52,12 +52,12 @@ __all__ = [
 # Coder's facts, one copy each, in the version folders (plain data, stdlib only; the kit never
 # reads the mock's parsers, renderers or profiles). NEWEST's enums are named here for the kit.
 NIL = "00000000-0000-0000-0000-000000000000"
-NEWEST_AUDIT_ACTIONS = _newest.AUDIT_ACTIONS  # reference §4.1
-NEWEST_RESOURCE_TYPES = _newest.RESOURCE_TYPES  # reference §4.2
-NEWEST_BUILD_REASONS = _newest.BUILD_REASONS  # reference §4.3
-NEWEST_SEARCH_KEYS = _newest.SEARCH_KEYS  # reference §2.1
-NEWEST_TESTGENERATE_FIELDS = _newest.TESTGENERATE_FIELDS  # reference §5
-FORBIDDEN_DETAIL = _newest.FORBIDDEN_DETAIL  # reference §1.1 step 2: httpapi.Forbidden's detail
+NEWEST_AUDIT_ACTIONS = _newest.AUDIT_ACTIONS  # §4.1
+NEWEST_RESOURCE_TYPES = _newest.RESOURCE_TYPES  # §4.2
+NEWEST_BUILD_REASONS = _newest.BUILD_REASONS  # §4.3
+NEWEST_SEARCH_KEYS = _newest.SEARCH_KEYS  # §2.1
+NEWEST_TESTGENERATE_FIELDS = _newest.TESTGENERATE_FIELDS  # §5
+FORBIDDEN_DETAIL = _newest.FORBIDDEN_DETAIL  # §1.1 step 2: httpapi.Forbidden's detail
 _INT = re.compile(r"[+-]?[0-9]+")  # strconv's base-10 syntax: ASCII digits, one optional sign
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _INT32 = (-(2**31), 2**31 - 1)
@@ -66,7 +66,7 @@ _PAGINATION = ("after_id", "limit", "offset")  # Coder reads (and reports) them 
 
 
 def go_uuid_ok(text: str) -> bool:
-    """Whether `github.com/google/uuid.Parse` accepts `text` (reference §3.4).
+    """Whether `github.com/google/uuid.Parse` accepts `text` (§3.4).
 
     36 characters with dashes at 8, 13, 18, 23; 38 (the first and last character are skipped,
     whatever they are); 45 with a `urn:uuid:` prefix (any case); or 32 bare hex digits.

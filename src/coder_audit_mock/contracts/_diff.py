@@ -65,14 +65,14 @@ ASPECTS: tuple[str, ...] = (
     "order",
     "filter",
 )
-# Maps whose keys are data, not shape (reference §4.5): only their values' shape counts.
+# Maps whose keys are data, not shape (§4.5): only their values' shape counts.
 _DATA_KEYED = frozenset({"diff"})
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _TIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z| [+-]\d{4} [A-Z]+|[+-]\d{2}:\d{2})"
 )
 _SPACE_FIELD = re.compile(r'(?:[^ "]+|"[^"]*"?)+')
-# Headers whose presence or value is part of the contract (reference §1.5, §6.2).
+# Headers whose presence or value is part of the contract (§1.5, §6.2).
 _COMPARED_HEADERS = ("content-type", "www-authenticate", "allow")
 
 
@@ -86,7 +86,7 @@ class ProbeRequest:
         params: the query parameters in order (a name may repeat).
         role: whose session token to send (a key of `Target.tokens`), or None for none.
         carrier: how the token travels: header, bearer, cookie, query, access_token or
-            devurl_cookie (reference §6.1).
+            devurl_cookie (§6.1).
         token: a literal token to send instead of a role's (e.g. a malformed one).
         body: the request body (JSON text), or None.
         purpose: what the request exercises, for the report.
@@ -181,7 +181,7 @@ def _shape(
     """Every path of a JSON value with the kinds seen there, array items merged.
 
     E.g. `audit_logs[].user.roles[].name` -> {"string"}. The keys of `diff` are data (the
-    changed fields, reference §4.5), so only its being an object counts.
+    changed fields, §4.5), so only its being an object counts.
     """
     found = {} if found is None else found
     found.setdefault(path, set()).add(_json_kind(value))
@@ -275,7 +275,7 @@ def _count_class(count: object, page_length: int) -> str:
 def _page_class(request: ProbeRequest, page_length: int) -> str:
     limits = [value for name, value in request.params if name == "limit"]
     wanted = int(limits[0]) if len(limits) == 1 and limits[0].isdigit() else 0
-    # No usable limit: NEWEST's default page is 100 logs (reference §3.1).
+    # No usable limit: NEWEST's default page is 100 logs (§3.1).
     most = wanted or 100
     if page_length == 0:
         return "empty"
@@ -671,7 +671,7 @@ def run_diff(
 # -- the request stream --------------------------------------------------------------------------
 
 _UUID_EXAMPLE = "5f2005fc-38f4-4c3c-9d5d-3b7fdf6c1a11"
-# Search elements (reference §2): valid in both versions, valid in one only, invalid in both.
+# Search elements (§2): valid in both versions, valid in one only, invalid in both.
 _SEARCH_ELEMENTS: tuple[str, ...] = (
     "resource_type:workspace",
     "resource_type:template",
@@ -743,7 +743,7 @@ def _get(*params: tuple[str, str], purpose: str = "", **fields: Any) -> ProbeReq
 
 
 def _catalogue() -> list[ProbeRequest]:
-    """Requests each known to separate Coder versions (reference §0 timeline, §9)."""
+    """Requests each known to separate Coder versions (§0 timeline, §9)."""
     five = ("limit", "5")
     requests = [
         _get(five, purpose="a page"),

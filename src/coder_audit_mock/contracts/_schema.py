@@ -17,7 +17,7 @@ an in-process mock and to a live one.
 The owner's token goes in through an auth provider, never as `case.call(headers=...)` (which
 would put the header back into negative cases that drop it, notes §3), and Schemathesis does
 not invent values for the document's other token carriers: Coder's carrier precedence
-(reference §6.1) would let an invented cookie override the real header.
+(§6.1) would let an invented cookie override the real header.
 """
 
 from __future__ import annotations
@@ -66,9 +66,9 @@ DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_MAX_RESPONSE_SECONDS = 10.0  # Schemathesis's own default once the check is on
 DEFAULT_REQUEST_TIMEOUT_SECONDS = 30.0
 PROJECT_DOCUMENT = "the project's OpenAPI document (coder_audit_mock/mockserver/{file})"
-TOKEN_HEADER = "Coder-Session-Token"  # reference §6.1
+TOKEN_HEADER = "Coder-Session-Token"  # §6.1
 CODER_TITLE = "Coder API"  # info.title of coderd/apidoc/swagger.json
-EARLY_BASE_PATH = "/api/v2"  # reference §0: EARLY puts the prefix in basePath, NEWEST in the paths
+EARLY_BASE_PATH = "/api/v2"  # §0: EARLY puts the prefix in basePath, NEWEST in the paths
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -102,7 +102,7 @@ def detect_kind(document: Mapping[str, Any]) -> DocumentKind:
 
     Coder's own Swagger 2.0 is recognised by `swagger: "2.0"` with the title "Coder API" or an
     `x-apidocgen` mark on an operation; its `basePath` tells NEWEST ("/") from EARLY
-    ("/api/v2"), reference §0. The project's document is recognised by its title.
+    ("/api/v2"), §0. The project's document is recognised by its title.
 
     Example:
         >>> detect_kind({"swagger": "2.0", "info": {"title": "Coder API"}, "basePath": "/api/v2"})

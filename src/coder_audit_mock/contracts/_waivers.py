@@ -5,7 +5,7 @@ struct tags, and for the audit endpoints it disagrees with what the server does:
 marked required but is optional, `user` can be `null`, `after_id` is accepted but not listed,
 and so on. Checked literally, a correct Coder server would fail. Each difference is one
 `Waiver` here: what the Swagger says, what the server does (with the § of
-shared/reference/coder-audit-behaviour.md that says so), why that is not a server bug, and how
+docs/coder-behaviour.md that says so), why that is not a server bug, and how
 the waiver is applied. There are two kinds:
 
 ```
@@ -49,8 +49,8 @@ __all__ = [
     "query_of_url",
 ]
 
-MAX_INT32 = 2**31 - 1  # reference §3.4: limit/offset are parsed as int32
-INTERNAL_ERROR_MESSAGE = _newest.INTERNAL_ERROR_MESSAGE  # reference §1.2 step 3
+MAX_INT32 = 2**31 - 1  # §3.4: limit/offset are parsed as int32
+INTERNAL_ERROR_MESSAGE = _newest.INTERNAL_ERROR_MESSAGE  # §1.2 step 3
 SERVER_ERROR_CODE = "ST101"  # Schemathesis's failure code of `not_a_server_error`
 UNSUPPORTED_METHOD_CODE = "ST204"  # Schemathesis's failure code of `unsupported_method`
 # The methods Coder's router (go-chi/chi v5.2.4, methodMap) knows; for any other it answers 405
@@ -148,7 +148,7 @@ class Waiver:
         id: a short stable name, used in reports.
         swagger_says: what the published document states.
         server_does: what the real (NEWEST) server does instead.
-        reference: the § of coder-audit-behaviour.md that documents the server's behaviour.
+        reference: the § of docs/coder-behaviour.md that documents the server's behaviour.
         reason: why a server doing this is correct, i.e. why this is no failure.
         applied_by: how the waiver is applied, in words.
         applies_to: the kinds of document it is applied to.
@@ -343,7 +343,7 @@ def _parse_register(text: str) -> tuple[Waiver, ...]:
 
 # -- finding things in a Swagger 2.0 document ------------------------------------------------
 # NEWEST spells the paths `/api/v2/audit[...]` (basePath "/"), EARLY `/audit[...]` (basePath
-# "/api/v2"), reference §0 and §7; the helpers accept both.
+# "/api/v2"), §0 and §7; the helpers accept both.
 
 
 def audit_operation(document: Mapping[str, Any], method: str, suffix: str) -> dict[str, Any] | None:
@@ -521,7 +521,7 @@ _ERROR_STATUSES = {
         "500": "The insert failed (§1.2 step 3)",
     },
 }
-# Reference §1.5: codersdk.Response.
+# §1.5: codersdk.Response.
 _ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["message"],
@@ -592,7 +592,7 @@ _REQUEST = "codersdk.CreateTestAuditLogRequest"
 
 @_edits("testgenerate-enums-not-enforced", _NEWEST_SWAGGER)
 def _testgenerate_enums(document: dict[str, Any]) -> bool:
-    # Only NEWEST documents carry the full enum definitions (reference §7); EARLY's inline
+    # Only NEWEST documents carry the full enum definitions (§7); EARLY's inline
     # enums equal EARLY's database enums, so there is nothing to widen there.
     changed = False
     for name, definition in (("action", "AuditAction"), ("resource_type", "ResourceType")):
@@ -702,7 +702,7 @@ def _holds_nul(value: Any) -> bool:
 
 
 def _insert_fails(body: Any, profile: CoderRules) -> bool:
-    """Whether Coder's insert of this testgenerate body fails in Postgres (reference §1.2, §5).
+    """Whether Coder's insert of this testgenerate body fails in Postgres (§1.2, §5).
 
     The database enums are the profile's (§4.1, §4.2: older versions had fewer).
     """

@@ -95,21 +95,21 @@ DEFAULT_MAX_EXAMPLES = 25
 AUDIT_PATH = "/api/v2/audit"
 TESTGENERATE_PATH = "/api/v2/audit/testgenerate"
 USERS_ME_PATH = "/api/v2/users/me"
-# Sent on every request; testgenerate stores it as the log's user_agent (reference §5).
+# Sent on every request; testgenerate stores it as the log's user_agent (§5).
 USER_AGENT = "coder-audit-mock-contracts"
-DEFAULT_LIMIT = 100  # reference §3.1: absent or 0 means 100
-MAX_INT32 = 2**31 - 1  # reference §3.4: the largest limit/offset Coder accepts
+DEFAULT_LIMIT = 100  # §3.1: absent or 0 means 100
+MAX_INT32 = 2**31 - 1  # §3.4: the largest limit/offset Coder accepts
 
-# Reference §6.2, §1.1 step 2, §1.2: the messages Coder answers with.
+# §6.2, §1.1 step 2, §1.2: the messages Coder answers with.
 SIGNED_OUT_MESSAGE = (
     "You are signed out or your session has expired. Please sign in again to continue."
 )
 INACTIVE_USER_MESSAGE_PREFIX = "User is not active"
 FORBIDDEN_MESSAGE = "Forbidden."
 INTERNAL_ERROR_MESSAGE = _newest.INTERNAL_ERROR_MESSAGE
-# Reference §5: every testgenerate row carries this diff.
+# §5: every testgenerate row carries this diff.
 TESTGENERATE_DIFF = {"foo": {"old": "bar", "new": "baz", "secret": False}}
-# Reference §4.7: these types look their resource up live; a random resource id is not found,
+# §4.7: these types look their resource up live; a random resource id is not found,
 # so the log is deleted and unlinked.
 _LOOKED_UP_TYPES = _newest.LOOKED_UP_TYPES
 
@@ -242,7 +242,7 @@ class _Probe:
         ):
             self.fail(
                 "The page is not {audit_logs: [...], count: <integer>, ...}",
-                "Reference §1.1 step 9 gives the page's shape.",
+                "§1.1 step 9 gives the page's shape.",
                 response,
             )
         return _Page(response, body["audit_logs"], body["count"], body.get("count_cap"))
@@ -342,7 +342,7 @@ def _verified(probe: _Probe, key: str, pairs: list[tuple[str, str]], field: str)
     """Names the server's `key:` filter finds, each with the id of what it found.
 
     Deleted users and organizations keep their names in old logs, but `username:` and
-    `organization:` do not find them (reference §2.1): only names confirmed here are used.
+    `organization:` do not find them (§2.1): only names confirmed here are used.
     """
     found: dict[str, str] = {}
     for name, ident in pairs:
@@ -398,7 +398,7 @@ def harvest_corpus(target: Target, *, max_logs: int = 300, max_probes: int = 20)
     return _harvest(_Probe(target, "harvest"), max_logs, max_probes)
 
 
-# -- shapes (reference §1.5, §4.5) --------------------------------------------------------
+# -- shapes (§1.5, §4.5) --------------------------------------------------------
 
 _Field = Callable[[object, str], list[str]]
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -550,7 +550,7 @@ def _look_for_anchor(
 
 
 def _filters_hold(probe: _Probe, context: _Context, data: st.DataObject) -> None:
-    """Reference §2.1, §3.1, §3.3: each filter holds for every log; AND; dates inclusive."""
+    """§2.1, §3.1, §3.3: each filter holds for every log; AND; dates inclusive."""
     query: SearchQuery = data.draw(search_queries(context.corpus, min_terms=1), label="query")
     for each in (query, *query.parts):
         _check_filters(probe, each)
@@ -582,7 +582,7 @@ def _check_filters(probe: _Probe, query: SearchQuery) -> None:
 
 
 def _count_consistent(probe: _Probe, context: _Context, data: st.DataObject) -> None:
-    """Reference §3.1, §3.2: the profile's count rule whatever the page, and its count_cap.
+    """§3.1, §3.2: the profile's count rule whatever the page, and its count_cap.
 
     NEWEST: count = min(matching, 2001) on every page, count_cap = 2000. 2023-01: the matching
     logs on a page that holds some, 0 on an empty one, and no count_cap.
@@ -671,7 +671,7 @@ def _order_problem(walked: Sequence[LogFacts], whole: Sequence[LogFacts]) -> str
 
 
 def _pages_concatenate(probe: _Probe, context: _Context, data: st.DataObject) -> None:
-    """Reference §3.1, §3.2, §1.1 step 9: limit/offset paging, the profile's default limit
+    """§3.1, §3.2, §1.1 step 9: limit/offset paging, the profile's default limit
     (NEWEST 100, 2023-01 none: an empty page), [] past the end."""
     rules = context.rules
     default_limit = rules.default_limit
@@ -724,7 +724,7 @@ def _pages_concatenate(probe: _Probe, context: _Context, data: st.DataObject) ->
 
 
 def _newest_first(probe: _Probe, context: _Context, data: st.DataObject) -> None:
-    """Reference §3.1: ORDER BY time DESC, within a page and from one page to the next."""
+    """§3.1: ORDER BY time DESC, within a page and from one page to the next."""
     query: SearchQuery = data.draw(search_queries(context.corpus, max_terms=2), label="query")
     limit = data.draw(st.integers(2, 50), label="limit")
     offset = data.draw(st.integers(0, 60), label="offset")
@@ -765,7 +765,7 @@ def _times(probe: _Probe, page: _Page) -> list[int]:
 
 
 def _invalid_input_rejected(probe: _Probe, context: _Context, data: st.DataObject) -> None:
-    """Reference §1.1 steps 3-4, §2.1, §3.4: 400, Coder's message, one validation per problem.
+    """§1.1 steps 3-4, §2.1, §3.4: 400, Coder's message, one validation per problem.
 
     The kit's own rules are the oracle: the strategies know which fields NEWEST names, and the
     version's `CoderRules` say what it accepts instead (2023-01 ignores a bad `q`, §2.2; it
@@ -848,7 +848,7 @@ _BOGUS_TOKENS = st.one_of(
 
 
 def _auth_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> None:
-    """Reference §6.1, §6.2, §1.2 step 4: tokens required; the caller reads, owners write.
+    """§6.1, §6.2, §1.2 step 4: tokens required; the caller reads, owners write.
 
     The version's rules give the carriers (NEWEST five, 2023-01 four) and whether a 401
     carries a `WWW-Authenticate` challenge. A read-only run sends no testgenerate.
@@ -917,7 +917,7 @@ _ROLE_READS: tuple[tuple[dict[str, str], str], ...] = (
 
 
 def _roles_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> None:
-    """Reference §1.1 step 2, §1.2, §6.3, §9 item 12: who may read and write, checked first.
+    """§1.1 step 2, §1.2, §6.3, §9 item 12: who may read and write, checked first.
 
     Every example tries every role the target has a token for: readers read a page (and
     organization readers must see only their organizations), then each role makes one drawn
@@ -1013,7 +1013,7 @@ def _written_log_problems(
     newest_before: int | None,
     caller_id: str | None,
 ) -> list[str]:
-    """How the stored log differs from what testgenerate should have written (reference §5)."""
+    """How the stored log differs from what testgenerate should have written (§5)."""
     expected: dict[str, Any] = {
         "action": body.get("action") or "write",
         "resource_type": body.get("resource_type") or "user",
@@ -1092,7 +1092,7 @@ def _date_header_us(response: httpx.Response | None) -> int | None:
 
 
 def _testgenerate_read_your_writes(probe: _Probe, context: _Context, data: st.DataObject) -> None:
-    """Reference §5: the log is in GET at once, with the fields sent and Coder's defaults."""
+    """§5: the log is in GET at once, with the fields sent and Coder's defaults."""
     newest = context.corpus.newest_time_us
     latest = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     if newest is not None:
@@ -1153,7 +1153,7 @@ def _testgenerate_read_your_writes(probe: _Probe, context: _Context, data: st.Da
 
 
 def _response_shape(probe: _Probe, context: _Context, data: st.DataObject) -> None:
-    """Reference §1.5, §4.5: JSON everywhere, Coder's field types, error body shape."""
+    """§1.5, §4.5: JSON everywhere, Coder's field types, error body shape."""
     kinds = ["page", "invalid input", "no token", "unknown token"]
     kinds += ["member"] if "member" in context.roles else []
     kind = data.draw(st.sampled_from(kinds), label="request")
@@ -1210,7 +1210,7 @@ class SemanticCheck:
 
     Attributes:
         name: the check's name, as used in reports and `ContractViolation.check`.
-        description: one line saying what it verifies (with reference § numbers).
+        description: one line saying what it verifies (with § numbers).
         needs: what the target must provide beyond the caller's token (any reader's): role
             names (tokens), "logs" (at least one audit log the caller can read) and "writes"
             (the run may write, `Target.may_write`). Missing needs skip the check.

@@ -1,6 +1,6 @@
 """Hypothesis strategies for Coder's audit-log API: search queries, bad input, testgenerate bodies.
 
-The strategies know Coder's NEWEST search grammar (reference §2.1) and draw values that exist
+The strategies know Coder's NEWEST search grammar (§2.1) and draw values that exist
 in the server's data, so most generated queries match something:
 
 ```
@@ -51,21 +51,21 @@ __all__ = [
     "testgenerate_bodies",
 ]
 
-# Reference §2.1 step 5: the keys `q` understands, in the order Coder reads them.
-SEARCH_KEYS: tuple[str, ...] = NEWEST_SEARCH_KEYS  # reference §2.1
-INVALID_SEARCH_MESSAGE = "Invalid audit search query."  # reference §1.1 step 4
-INVALID_PAGINATION_MESSAGE = "Query parameters have invalid values."  # reference §1.1 step 3
+# §2.1 step 5: the keys `q` understands, in the order Coder reads them.
+SEARCH_KEYS: tuple[str, ...] = NEWEST_SEARCH_KEYS  # §2.1
+INVALID_SEARCH_MESSAGE = "Invalid audit search query."  # §1.1 step 4
+INVALID_PAGINATION_MESSAGE = "Query parameters have invalid values."  # §1.1 step 3
 
 _US_PER_SECOND = 1_000_000
 _US_PER_DAY = 86_400 * _US_PER_SECOND
-# Reference §3.3: `date_to` covers its day up to 23:59:59 exactly, not the last fraction.
+# §3.3: `date_to` covers its day up to 23:59:59 exactly, not the last fraction.
 _END_OF_DAY_US = (86_400 - 1) * _US_PER_SECOND
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _RFC3339 = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?"
     r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
-# Reference §4.5: the keys of Coder's `AdditionalFields` struct. A generated object must not
+# §4.5: the keys of Coder's `AdditionalFields` struct. A generated object must not
 # use them, or a value of the wrong type would make Coder answer the "unknown" shape instead.
 _KNOWN_ADDITIONAL_FIELDS = frozenset(
     {"workspace_name", "build_number", "build_reason", "workspace_owner", "workspace_id"}
@@ -76,7 +76,7 @@ _ZERO_TIME = "0001-01-01T00:00:00Z"  # Go's zero time: testgenerate then uses "n
 def parse_time(text: object) -> int | None:
     """Microseconds since the epoch of an RFC 3339 time, or None if `text` is not one.
 
-    Accepts what Coder writes (reference §4.5: `2024-05-01T12:34:56.123456Z`) and any
+    Accepts what Coder writes (§4.5: `2024-05-01T12:34:56.123456Z`) and any
     RFC 3339 offset; digits past the microsecond are dropped.
 
     Args:
@@ -122,7 +122,7 @@ def _text(value: object) -> str | None:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class LogFacts:
-    """What a search can select one audit log by, read from its JSON (reference §4.5).
+    """What a search can select one audit log by, read from its JSON (§4.5).
 
     Fields the JSON lacks or holds with the wrong type are None, so a malformed log from a
     broken server still yields facts.
@@ -190,9 +190,9 @@ class Corpus:
         logs: facts of the logs read, newest first (strategies anchor queries on them).
         caller_id: the user id `username:me` stands for (the owner), if known.
         usernames: lowercased username -> user id, for usernames the server's `username:`
-            filter is known to find (deleted users' names are not found, reference §2.1).
+            filter is known to find (deleted users' names are not found, §2.1).
         organizations: lowercased organization name -> id, for names `organization:` resolves
-            (a deleted organization's name is a 400, reference §2.1).
+            (a deleted organization's name is a 400, §2.1).
 
     An empty corpus is allowed: `search_queries` then draws values that need no data.
 
@@ -297,7 +297,7 @@ def _unmet_date_to(query: SearchQuery, value: str, log: LogFacts) -> str | None:
 
 
 def _unmet_build_reason(query: SearchQuery, value: str, log: LogFacts) -> str | None:
-    # Reference §2.1: only workspace_build logs (their build) and workspace+create logs (build
+    # §2.1: only workspace_build logs (their build) and workspace+create logs (build
     # #1) can match; builds record their reason in additional_fields (§4.5).
     if log.resource_type == "workspace" and log.action == "create":
         return None
@@ -337,7 +337,7 @@ def _format_us(time_us: int | None) -> str:
 def _random_case(draw: st.DrawFn, text: str) -> str:
     """`text` with its ASCII letters in a drawn case; shrinks to `text` unchanged.
 
-    Coder lowercases the whole query first (reference §2.1 step 1), so case never changes
+    Coder lowercases the whole query first (§2.1 step 1), so case never changes
     the meaning; only ASCII letters are flipped so that Go's and Python's lowercasing agree.
     """
     # Mostly mixed case: "as is" and "lower" change nothing in an all-lowercase value.
@@ -355,7 +355,7 @@ def _element(draw: st.DrawFn, key: str, value: str) -> str:
     """`key:value` with random case and optional quotes (required around spaces and colons)."""
     key_text = draw(_random_case(key))
     if draw(st.integers(0, 7)) == 0:
-        key_text = f'"{key_text}"'  # quotes are trimmed from keys too (reference §2.1 step 4)
+        key_text = f'"{key_text}"'  # quotes are trimmed from keys too (§2.1 step 4)
     value_text = draw(_random_case(value))
     if " " in value or ":" in value or draw(st.booleans()):
         value_text = f'"{value_text}"'
@@ -364,7 +364,7 @@ def _element(draw: st.DrawFn, key: str, value: str) -> str:
 
 @st.composite
 def _uuid_text(draw: st.DrawFn, value: str) -> str:
-    """A form of the uuid Go's parser accepts (reference §2.1): canonical, bare, braces, urn."""
+    """A form of the uuid Go's parser accepts (§2.1): canonical, bare, braces, urn."""
     form = draw(st.sampled_from(("canonical", "bare", "braces", "urn")))
     if form == "bare":
         return value.replace("-", "")
@@ -424,7 +424,7 @@ def _uuid_term(draw: st.DrawFn, key: str, source: LogFacts | None) -> _Term:
 
 @st.composite
 def _exact_text_term(draw: st.DrawFn, key: str, known: str | None) -> _Term:
-    """resource_target / email: Coder compares the LOWERCASED value exactly (reference §2.1)."""
+    """resource_target / email: Coder compares the LOWERCASED value exactly (§2.1)."""
     if known is not None and _quotable(known):
         value = known.lower()
         return _Term(key, value, draw(_element(key, known)), keeps_anchor=value == known)
@@ -461,7 +461,7 @@ def _date_term(draw: st.DrawFn, key: str, source: LogFacts | None) -> _Term:
     day = _day_of(source.time_us) + dt.timedelta(days=direction * shift)
     keeps = shift >= 0
     if key == "date_to" and shift == 0 and source.time_us % _US_PER_DAY > _END_OF_DAY_US:
-        keeps = False  # 23:59:59.5 is after `date_to`'s end of day (reference §3.3)
+        keeps = False  # 23:59:59.5 is after `date_to`'s end of day (§3.3)
     return _Term(key, day.isoformat(), draw(_element(key, day.isoformat())), keeps_anchor=keeps)
 
 
@@ -500,7 +500,7 @@ def _organization_term(draw: st.DrawFn, corpus: Corpus, source: LogFacts | None)
 def _enum_term(draw: st.DrawFn, key: str, allowed: tuple[str, ...], known: str | None) -> _Term:
     value = known if known is not None and known in allowed else draw(st.sampled_from(allowed))
     if key == "resource_type" and draw(st.booleans()):
-        text = draw(_random_case(value))  # free text means resource_type (reference §2.1)
+        text = draw(_random_case(value))  # free text means resource_type (§2.1)
     else:
         text = draw(_element(key, value))
     return _Term(key, value, text, keeps_anchor=value == known)
@@ -552,7 +552,7 @@ def _facet_available(key: str, corpus: Corpus, anchor: LogFacts) -> bool:
 
 @st.composite
 def _joined(draw: st.DrawFn, elements: list[str]) -> str:
-    """Elements in a drawn order, separated by runs of spaces (reference §2.1 step 2)."""
+    """Elements in a drawn order, separated by runs of spaces (§2.1 step 2)."""
     ordered = draw(st.permutations(elements))
     separators = draw(
         st.lists(st.sampled_from((" ", "  ")), min_size=len(ordered), max_size=len(ordered))
@@ -589,7 +589,7 @@ def _search_query(draw: st.DrawFn, corpus: Corpus, min_terms: int, max_terms: in
     unused = [key for key in SEARCH_KEYS if key not in chosen]
     elements = [term.text for term in terms]
     if unused and draw(st.integers(0, 7)) == 0:
-        # An empty value counts as absent: no filter, no error (reference §2.1 item 8).
+        # An empty value counts as absent: no filter, no error (§2.1 item 8).
         elements.append(draw(_random_case(draw(st.sampled_from(unused)))) + ':""')
     parts = tuple(
         SearchQuery(
@@ -615,7 +615,7 @@ def _search_query(draw: st.DrawFn, corpus: Corpus, min_terms: int, max_terms: in
 def search_queries(
     corpus: Corpus, *, min_terms: int = 0, max_terms: int = 4
 ) -> st.SearchStrategy[SearchQuery]:
-    """Valid NEWEST search queries over values that exist on the server (reference §2.1).
+    """Valid NEWEST search queries over values that exist on the server (§2.1).
 
     Each query is built around an *anchor*, a log drawn from `corpus`: up to `max_terms` of
     the anchor's own values (mostly values many logs share; a one-log id or target now and
@@ -660,7 +660,7 @@ class InvalidInput:
     Attributes:
         params: the query parameters to send (a tuple value sends the parameter repeatedly).
         fields: the `field` of every expected validation, sorted (order is not part of the
-            contract: Coder reports unknown keys in Go's random map order, reference §2.1).
+            contract: Coder reports unknown keys in Go's random map order, §2.1).
         message: the expected top-level `message`.
         reason: what is wrong, for reports.
 
@@ -688,7 +688,7 @@ class _NearMiss:
 
     @property
     def stops_parsing(self) -> bool:
-        # Reference §2.1 step 4: a malformed element is the only error reported. (An unknown
+        # §2.1 step 4: a malformed element is the only error reported. (An unknown
         # key spelled `q` also has the field "q", but parsing goes on after it.)
         return self.reason in _MALFORMED
 
@@ -761,7 +761,7 @@ def _near_miss(draw: st.DrawFn) -> _NearMiss:
         key = draw(st.sampled_from(("request_id", "resource_id")))
         return _NearMiss((draw(_element(key, draw(_bad_uuid()))),), key, frozenset({key}), kind)
     if kind == "unknown organization":
-        # Not a uuid, so a name, and no organization has it (reference §2.1).
+        # Not a uuid, so a name, and no organization has it (§2.1).
         name = "no-such-org-" + draw(_WORDS)
         element = draw(_element("organization", name))
         return _NearMiss((element,), "organization", frozenset({"organization"}), kind)
@@ -784,7 +784,7 @@ def _near_miss(draw: st.DrawFn) -> _NearMiss:
 def _duplicate(draw: st.DrawFn) -> _NearMiss:
     reason = "duplicate key"
     if draw(st.booleans()):
-        # Free text and `resource_type:` are the same key (reference §2.3).
+        # Free text and `resource_type:` are the same key (§2.3).
         first, second = draw(st.sampled_from(RESOURCE_TYPES)), draw(st.sampled_from(RESOURCE_TYPES))
         pair = (draw(_random_case(first)), draw(_element("resource_type", second)))
         return _NearMiss(pair, "resource_type", frozenset({"resource_type", "free text"}), reason)
@@ -828,7 +828,7 @@ def _invalid_search_query(draw: st.DrawFn) -> InvalidInput:
 def invalid_search_queries() -> st.SearchStrategy[InvalidInput]:
     """Search queries one step away from valid, each with the validation fields Coder reports.
 
-    Near-misses (reference §2.1, §2.3): unknown keys (`foo:bar` -> field `foo`), values outside
+    Near-misses (§2.1, §2.3): unknown keys (`foo:bar` -> field `foo`), values outside
     an enum (`action:bogus` -> `action`), bad dates (`date_from:2022-13-01`), bad uuids
     (35 or 37 characters, a non-hex digit), an organization name that does not exist, a key
     given twice (also free text plus `resource_type:`), free text that is not a resource type
@@ -858,7 +858,7 @@ _BAD_INTEGERS = (
 def _pagination_value(draw: st.DrawFn, name: str, bad: bool) -> str | tuple[str, ...] | None:
     if bad:
         if draw(st.integers(0, 5)) == 0:
-            # Given twice: "provided more than once" (reference §3.4).
+            # Given twice: "provided more than once" (§3.4).
             return ("1", "2") if name != "after_id" else (str(draw(st.uuids())),) * 2
         if name == "after_id":
             return draw(_bad_uuid())
@@ -879,7 +879,7 @@ def _invalid_pagination(draw: st.DrawFn) -> InvalidInput:
         value = draw(_pagination_value(name, name in bad))
         if value is not None:
             params[name] = value
-    # Pagination is validated before `q` (reference §1.1 steps 3-4, §9 item 12): even a bad
+    # Pagination is validated before `q` (§1.1 steps 3-4, §9 item 12): even a bad
     # query only gets the pagination errors.
     q = draw(st.sampled_from((None, "action:create", "foo:bar", "workspace")))
     if q is not None:

@@ -40,7 +40,7 @@ __all__ = [
     "write_exchanges",
 ]
 
-# The headers whose presence and value are part of the answer (reference §1.5, §6.2): the body's
+# The headers whose presence and value are part of the answer (§1.5, §6.2): the body's
 # type, the 401/403 challenge, 405's Allow, and the security headers Coder sets on every answer.
 COMPARED_HEADERS: tuple[str, ...] = (
     "content-type",

@@ -269,7 +269,7 @@ def _add_resources(
     joined_reason: str | None,
     lookups: Mapping[str, Mapping[str, Any]],
 ) -> None:
-    """Rebuild the rows behind the log's `is_deleted` and `resource_link` (reference §4.7)."""
+    """Rebuild the rows behind the log's `is_deleted` and `resource_link` (§4.7)."""
     kind = log["resource_type"]
     rid = log["resource_id"]
     deleted = bool(log.get("is_deleted"))

@@ -13,7 +13,7 @@
 | DELETE | `/_mock/faults` | | no faults |
 | GET | `/_mock/tokens` | | the session tokens: built-in roles and each user's |
 
-Errors are Coder-shaped (`{"message", "detail", "validations"}`, reference §1.5). When an admin
+Errors are Coder-shaped (`{"message", "detail", "validations"}`, §1.5). When an admin
 token is configured every call needs it in the `Mock-Admin-Token` header (401 otherwise).
 """
 

@@ -1,6 +1,6 @@
 """The Starlette app: Coder's `/api/v2/audit` route group, answered as Coder answers it.
 
-Where a request goes (reference §1.1, §1.2):
+Where a request goes (§1.1, §1.2):
 
 ```
 /api/v2/audit[/...]  -> authenticate (401) -> may read audit logs? (403)
@@ -191,7 +191,7 @@ class MockServer:
         return caller
 
     def list_logs(self, caller: Caller, query: Mapping[str, list[str]]) -> Response:
-        """GET /api/v2/audit (reference §1.1 steps 3-9; §1.3 steps 3-6)."""
+        """GET /api/v2/audit (§1.1 steps 3-9; §1.3 steps 3-6)."""
         profile = self.profile
         page = profile.parse_pagination(query)
         q_values = query.get("q")
@@ -228,7 +228,7 @@ class MockServer:
         return GoJSONResponse(body)
 
     def _organization_named(self, caller: Caller, name: str) -> uuid.UUID | None:
-        # Reference §2.1: looked up among non-deleted organizations the caller may see.
+        # §2.1: looked up among non-deleted organizations the caller may see.
         site_wide = caller.readable_organizations is None
         for organization in self.deployment.organizations.values():
             if organization.deleted or organization.name.lower() != name:
@@ -238,7 +238,7 @@ class MockServer:
         return None
 
     async def test_generate(self, request: Request, caller: Caller) -> Response:
-        """POST /api/v2/audit/testgenerate (reference §1.2, §5; §1.4)."""
+        """POST /api/v2/audit/testgenerate (§1.2, §5; §1.4)."""
         profile = self.profile
         if profile.create_check == BEFORE_BODY and not caller.may_create_audit_logs:
             raise forbidden(profile.forbidden_detail)
@@ -246,7 +246,7 @@ class MockServer:
         fields = decode_request(body, profile.testgenerate_fields)
         if not caller.may_create_audit_logs:
             # Auditors and organization admins pass the route's read check, but dbauthz
-            # refuses the insert and the handler reports it as a 500 (reference §1.2 step 3).
+            # refuses the insert and the handler reports it as a 500 (§1.2 step 3).
             raise CoderError(500, INTERNAL_ERROR_MESSAGE, "unauthorized: rbac: forbidden")
         log = build_log(
             fields,

@@ -1,4 +1,4 @@
-"""Who is calling, and what they may see (reference §6).
+"""Who is calling, and what they may see (§6).
 
 Authentication follows Coder's API-key middleware (`coderd/httpmw/apikey.go`): the first
 non-empty token carrier wins, the token is split into a 10-byte id and a 22-byte secret, the
@@ -33,7 +33,7 @@ from .profiles.newest import facts as _newest
 
 # The shape of a session token Coder issues (§6.1): a 10-character id, '-', a 22-character secret.
 TOKEN_PATTERN = re.compile(r"([A-Za-z0-9]{10})-([A-Za-z0-9]{22})")
-# Coder's names and messages (reference §6.1, §6.2, §1.1 step 2): the version's facts own them.
+# Coder's names and messages (§6.1, §6.2, §1.1 step 2): the version's facts own them.
 SESSION_TOKEN_COOKIE = _newest.SESSION_TOKEN_COOKIE
 SESSION_TOKEN_HEADER = _newest.SESSION_TOKEN_HEADER
 SIGNED_OUT_MESSAGE = _newest.SIGNED_OUT_MESSAGE
@@ -47,7 +47,7 @@ class Caller:
 
     `readable_organizations` is None for site-wide readers (owner, auditor), who see every log
     including organization-less ones; otherwise the organizations whose logs they may read
-    (reference §3.1, §6.3), possibly empty (then the route answers 403).
+    (§3.1, §6.3), possibly empty (then the route answers 403).
     """
 
     user: User
@@ -60,7 +60,7 @@ class Caller:
 
     @property
     def may_create_audit_logs(self) -> bool:
-        # Only owners have site-wide `create` on `audit_log` (reference §5 "Who may call it").
+        # Only owners have site-wide `create` on `audit_log` (§5 "Who may call it").
         return "owner" in self.user.site_roles
 
 
@@ -83,7 +83,7 @@ def find_cookie(headers: Headers, name: str) -> str:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class TokenCarrier(profiles.TokenCarrier):
-    """A `profiles.TokenCarrier` (kind and name, reference §6.1) that reads a request's token.
+    """A `profiles.TokenCarrier` (kind and name, §6.1) that reads a request's token.
 
     Example:
         >>> TokenCarrier("query", "access_token").read(Headers({}), {"access_token": ["t"]})
@@ -104,7 +104,7 @@ class TokenCarrier(profiles.TokenCarrier):
         return _header_text(value) if value else ""
 
 
-# Reference §6.1 NEWEST, in Coder's order (the version's facts): the first non-empty one wins.
+# §6.1 NEWEST, in Coder's order (the version's facts): the first non-empty one wins.
 NEWEST_TOKEN_CARRIERS: tuple[TokenCarrier, ...] = tuple(
     TokenCarrier(*carrier) for carrier in _newest.TOKEN_CARRIERS
 )
@@ -115,7 +115,7 @@ def session_token(
     query: Mapping[str, list[str]],
     carriers: tuple[TokenCarrier, ...] = NEWEST_TOKEN_CARRIERS,
 ) -> str:
-    """The session token from the first carrier that holds one, in Coder's order (reference §6.1).
+    """The session token from the first carrier that holds one, in Coder's order (§6.1).
 
     NEWEST carriers by default: cookie `coder_session_token`, query `coder_session_token`, header
     `Coder-Session-Token`, `Authorization: Bearer`, query `access_token`.
@@ -194,7 +194,7 @@ def authenticate(
     now_us: int,
     carriers: tuple[TokenCarrier, ...] = NEWEST_TOKEN_CARRIERS,
 ) -> Caller:
-    """Authenticate a request or raise Coder's 401 (reference §6.1, §6.2).
+    """Authenticate a request or raise Coder's 401 (§6.1, §6.2).
 
     Example:
         >>> from coder_audit_mock.mockserver._generate import generate_deployment, DEFAULT_TOKENS
@@ -245,7 +245,7 @@ def _read_scope(user: User, deployment: Deployment) -> frozenset[uuid.UUID] | No
 
 
 def forbidden(detail: str = FORBIDDEN_DETAIL) -> CoderError:
-    """The 403 for callers who may not read audit logs (reference §1.1 step 2; EARLY §1.3: no detail).
+    """The 403 for callers who may not read audit logs (§1.1 step 2; EARLY §1.3: no detail).
 
     Example:
         >>> forbidden().body()["message"], forbidden("").body()

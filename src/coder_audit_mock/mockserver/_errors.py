@@ -3,8 +3,8 @@
 ```
 MockServerError                  misuse of the library (bad settings, bad scenario) - a Python error
 └── CoderError                   an error the mock answers with, as Coder's `codersdk.Response` body
-    ├── InvalidPagination        400 "Query parameters have invalid values."  (reference §3.4)
-    └── InvalidSearchQuery       400 "Invalid audit search query."            (reference §2.1)
+    ├── InvalidPagination        400 "Query parameters have invalid values."  (§3.4)
+    └── InvalidSearchQuery       400 "Invalid audit search query."            (§2.1)
 ```
 """
 
@@ -43,7 +43,7 @@ class Validation:
 
 
 class CoderError(MockServerError):
-    """An error answered as Coder answers it: `codersdk.Response` (reference §1.5).
+    """An error answered as Coder answers it: `codersdk.Response` (§1.5).
 
     `detail` and `validations` are omitted from the body when empty, as Go's `omitempty` does.
 
@@ -104,7 +104,7 @@ class InvalidPagination(CoderError, ValueError):
 
 
 class InvalidSearchQuery(CoderError, ValueError):
-    """The search query `q` is invalid: 400 with one validation per problem (reference §2.1).
+    """The search query `q` is invalid: 400 with one validation per problem (§2.1).
 
     Example:
         >>> InvalidSearchQuery((Validation("q", "x"),)).body()["message"]

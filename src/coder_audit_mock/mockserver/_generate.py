@@ -20,7 +20,7 @@ and the `build_reason` join resolve, §2.1, §4.7), diffs only on successful non
 with secrets blanked (§4.5), the NEWEST `additional_fields` shapes (§4.5), nil organization
 for organization-less resources, and status codes that drive every description rule (§4.6).
 
-The built-in callers (reference §6.3) have fixed usernames and fixed session tokens,
+The built-in callers (§6.3) have fixed usernames and fixed session tokens,
 `DEFAULT_TOKENS`, so a frontend or a test can sign in without reading anything first.
 """
 
@@ -67,7 +67,7 @@ DEFAULT_SEED = 0
 DEFAULT_LOG_COUNT = 1000
 DEFAULT_NOW_US = 1_783_512_000_000_000  # 2026-07-08T12:00:00Z: the NEWEST reference date (§0)
 
-# Session tokens `<10-char id>-<22-char secret>` (reference §6.1), readable on purpose: the
+# Session tokens `<10-char id>-<22-char secret>` (§6.1), readable on purpose: the
 # id names the role and the secret is `<role>secret` padded with zeros to 22 characters.
 DEFAULT_TOKENS: dict[str, str] = {
     "owner": "owner00000-ownersecret00000000000",
@@ -184,7 +184,7 @@ _TOOL_AGENTS = (
     "curl/8.5.0",
 )
 
-# Build reasons by transition (reference §4.3); build #1 is always someone's own action.
+# Build reasons by transition (§4.3); build #1 is always someone's own action.
 _FIRST_BUILD_REASONS: tuple[str, ...] = ("initiator", "initiator", "initiator", "cli", "dashboard")
 _BUILD_REASONS_BY_TRANSITION: dict[str, tuple[str, ...]] = {
     "start": ("initiator", "autostart", "autostart", "dashboard", "cli", "ssh_connection",
@@ -328,7 +328,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def _checked_tokens(overrides: Mapping[str, str]) -> dict[str, str]:
-    """DEFAULT_TOKENS with `overrides` applied, each validated (reference §6.1 token shape)."""
+    """DEFAULT_TOKENS with `overrides` applied, each validated (§6.1 token shape)."""
     chosen = dict(DEFAULT_TOKENS)
     for role, token in overrides.items():
         if role not in DEFAULT_TOKENS:
@@ -466,7 +466,7 @@ class _EntityPool:
                 name=name,
                 display_name=company,
                 icon="/emojis/1f3e2.png" if self.chance(0.5) else "",
-                # A fourth organization has been deleted: its logs remain (reference §2.1).
+                # A fourth organization has been deleted: its logs remain (§2.1).
                 deleted=index == 3,
             )
             self.d.organizations[organization.id] = organization
@@ -475,7 +475,7 @@ class _EntityPool:
     def _users(self) -> None:
         default_org = next(iter(self.d.organizations))
         audited = self.audited_org
-        # Built-in callers first (reference §6.3): fixed usernames, no other roles.
+        # Built-in callers first (§6.3): fixed usernames, no other roles.
         builtins: tuple[tuple[str, tuple[str, ...], dict[uuid.UUID, tuple[str, ...]], str], ...] = (
             ("owner", ("owner",), {}, "active"),
             ("auditor", ("auditor",), {}, "active"),
@@ -512,7 +512,7 @@ class _EntityPool:
 
     def _username(self, first: str, last: str) -> str:
         """A Coder username in one of the usual styles; one in ten keeps its capitals, which
-        the username filter must match case-insensitively (reference §2.1)."""
+        the username filter must match case-insensitively (§2.1)."""
         styles = (
             f"{first}{last}".lower(),
             f"{first[0]}{last}".lower(),
@@ -1020,7 +1020,7 @@ class _EventCatalog:
 
     @staticmethod
     def _build_fields(workspace: Workspace, build: WorkspaceBuild) -> dict[str, str]:
-        """NEWEST additional fields of a workspace build (reference §4.5), Go struct order."""
+        """NEWEST additional fields of a workspace build (§4.5), Go struct order."""
         return {
             "workspace_name": workspace.name,
             "build_number": str(build.number),
@@ -1046,7 +1046,7 @@ class _EventCatalog:
             self.add(0.05, dataclasses.replace(event, additional_fields=legacy), can_fail=False)
 
     def _agent_events(self, agent: WorkspaceAgent) -> None:
-        """Deprecated connect/disconnect rows (reference §4.1), with `connection_type`."""
+        """Deprecated connect/disconnect rows (§4.1), with `connection_type`."""
         workspace = self.d.workspaces[agent.workspace_id]
         latest = max(
             (b for b in self.d.builds.values() if b.workspace_id == workspace.id),
@@ -1065,7 +1065,7 @@ class _EventCatalog:
                 self.add(1.0, event, can_fail=False)
 
     def _app_events(self, app: WorkspaceApp) -> None:
-        """Deprecated open/close rows; path-based apps often answer 303 (reference §4.6)."""
+        """Deprecated open/close rows; path-based apps often answer 303 (§4.6)."""
         workspace = self.d.workspaces[self.d.agents[app.agent_id].workspace_id]
         owner = self.d.users[workspace.owner_id]
         subject = _Subject("workspace_app", app.id, app.slug, (owner.id,),
@@ -1115,7 +1115,7 @@ class _EventCatalog:
         self.crud(subject, fields, actions, changes, secrets=("hashed_password",))
         itself = dataclasses.replace(subject, actors=(user.id,))
         if user.status == "dormant":
-            # Coder's dormancy job marks the user itself (reference §4.5 automatic actors).
+            # Coder's dormancy job marks the user itself (§4.5 automatic actors).
             dormancy = {"automatic_actor": "coder", "automatic_subsystem": "dormancy"}
             diff = _diff({"status": "active"}, {"status": "dormant"})
             event = itself.event("write", (200,), diff, dormancy, origin="background")
@@ -1137,10 +1137,10 @@ class _EventCatalog:
         return "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI" + f"{self.rng.getrandbits(160):040x}"
 
     def _session_events(self, user: User) -> None:
-        """login/logout/register on api_key: no diff, no target (reference §4.6 rule 4).
+        """login/logout/register on api_key: no diff, no target (§4.6 rule 4).
 
         A failed login creates no key, so its resource id is nil; when the account is unknown
-        there is no actor either (`user` null, reference §4.5).
+        there is no actor either (`user` null, §4.5).
         """
         itself = _Subject("api_key", user.id, "", (user.id,))
         no_key = _Subject("api_key", NIL_UUID, "", (user.id,))
@@ -1356,7 +1356,7 @@ class _EventCatalog:
                       ({"limit_micros": 40_000_000},))  # fmt: skip
 
     def _chat_events(self, chat: Chat) -> None:
-        """Writes whose diffs drive the special chat descriptions (reference §4.6 rule 2)."""
+        """Writes whose diffs drive the special chat descriptions (§4.6 rule 2)."""
         # audit.ResourceTarget of a chat is the first 8 characters of its id.
         subject = _Subject("chat", chat.id, str(chat.id)[:8], (chat.owner_id,),
                            chat.organization_id)  # fmt: skip

@@ -1,18 +1,18 @@
 """Go-compatible parsing: what Coder's Go server does to query strings, uuids, dates and integers.
 
 Coder answers bad input with messages produced by Go's standard library, and a faithful mock must
-reproduce them byte for byte (reference §2.1 per-key details, §3.3 dates, §3.4 pagination). Each
+reproduce them byte for byte (§2.1 per-key details, §3.3 dates, §3.4 pagination). Each
 function names the Go code it follows:
 
 - `parse_go_query`: `net/url.ParseQuery`, as `r.URL.Query()` uses it (errors discarded).
-- `go_lower`: `strings.ToLower` (Coder lowercases the whole search query, reference §2.1 step 1).
+- `go_lower`: `strings.ToLower` (Coder lowercases the whole search query, §2.1 step 1).
 - `go_quote`: `strconv.Quote`, i.e. what `fmt`'s `%q` prints in Coder's validation details.
 - `parse_go_uuid`: `github.com/google/uuid.Parse`.
 - `parse_go_date`: `time.Parse("2006-01-02", …)` with `time.ParseError` texts.
 - `parse_go_int32`, `parse_go_atoi`: `strconv.ParseInt(s, 10, 32)` and `strconv.Atoi` with
   `strconv.NumError` texts.
 - `QueryParamParser`: Coder's `coderd/httpapi/queryparams.go`, the one place that turns parsed
-  parameters into `validations` (shared by pagination, reference §3.4, and search, §2.1).
+  parameters into `validations` (shared by pagination, §3.4, and search, §2.1).
 
 Everything is linear in the input size: the mock must not hang on a 1 MB query.
 
@@ -442,7 +442,7 @@ def parse_go_rfc3339(text: str) -> int:
 
 
 def parse_go_date(text: str) -> int:
-    """Parse `YYYY-MM-DD` as Go's `time.Parse("2006-01-02", text)` (reference §2.1, §3.3).
+    """Parse `YYYY-MM-DD` as Go's `time.Parse("2006-01-02", text)` (§2.1, §3.3).
 
     Args:
         text: the date text.
@@ -495,7 +495,7 @@ def parse_go_int32(text: str) -> int:
 
 
 def parse_go_atoi(text: str) -> int:
-    """Parse as Go's `strconv.Atoi(text)` on a 64-bit machine (EARLY pagination, reference §3.4).
+    """Parse as Go's `strconv.Atoi(text)` on a 64-bit machine (EARLY pagination, §3.4).
 
     Atoi is `ParseInt(text, 10, 0)` with 64-bit ints, its errors naming `Atoi`.
 
@@ -547,7 +547,7 @@ def _num_error(function: str, text: str, reason: str) -> GoParseError:
 class QueryParamParser:
     """Coder's `httpapi.QueryParamParser`: reads parameters one key at a time, gathering every error.
 
-    For each key read (reference §2.1 items 7-8, §3.4): absent, or a FIRST value that is empty
+    For each key read (§2.1 items 7-8, §3.4): absent, or a FIRST value that is empty
     (Go's `vals.Get(key) == ""`), means "use the default", even if more values follow; otherwise
     more than one value is a "provided more than once" error; otherwise the value is parsed.
 

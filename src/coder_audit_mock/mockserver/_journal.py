@@ -2,7 +2,7 @@
 
 The journal keeps what a test needs to check a UI's calls (method, path, decoded query, which
 built-in caller, status, duration, when, the headers that matter and the request body) and
-never the session token itself (reference §6.1 lists the token carriers; their values are
+never the session token itself (§6.1 lists the token carriers; their values are
 redacted before anything is recorded, and so are passwords in a JSON body).
 
 `select_entries` is what `GET /_mock/journal?method=POST&path=/api/v2/audit*&status=4xx&since=...`

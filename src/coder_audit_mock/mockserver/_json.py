@@ -1,4 +1,4 @@
-"""JSON as Coder's Go server writes it (reference §1.5).
+"""JSON as Coder's Go server writes it (§1.5).
 
 Go's `encoding/json` (through `httpapi.Write`) differs from Python's `json.dumps` in ways a
 byte-comparing client can see: compact separators, raw UTF-8 instead of `\\uXXXX`, HTML escaping

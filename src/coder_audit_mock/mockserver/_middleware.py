@@ -1,6 +1,6 @@
 """Pure ASGI middlewares of the standalone server: CORS, fault injection, journal and access log.
 
-None of these exist in Coder (Coder's UI is served from the same origin, reference §8); they are
+None of these exist in Coder (Coder's UI is served from the same origin, §8); they are
 what a frontend developer needs around the faithful API: calls from another origin, slow or
 failing answers on demand, and a trace of what the UI sent.
 
@@ -39,7 +39,7 @@ from ._journal import (
 )
 from ._json import MEDIA_TYPE, go_json_bytes
 
-# Reference §6.1: the query parameters that carry a session token; their values never reach a
+# §6.1: the query parameters that carry a session token; their values never reach a
 # log line or the journal.
 TOKEN_QUERY_PARAMS: frozenset[str] = frozenset({"coder_session_token", "access_token"})
 REDACTED = "REDACTED"
@@ -51,7 +51,7 @@ REDACTED = "REDACTED"
 async def send_json(
     send: Send, status: int, body: Mapping[str, Any], headers: Iterable[tuple[str, str]] = ()
 ) -> None:
-    """Answer with a Coder-shaped JSON body (reference §1.5: Go encoding, trailing newline).
+    """Answer with a Coder-shaped JSON body (§1.5: Go encoding, trailing newline).
 
     Example:
         >>> import asyncio
@@ -137,7 +137,7 @@ def path_matches(path: str, prefix: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # CORS
 
-# Headers a browser may send cross-origin: the Coder token carriers (reference §6.1), JSON
+# Headers a browser may send cross-origin: the Coder token carriers (§6.1), JSON
 # bodies, and X-CSRF-TOKEN, which Coder's UI adds to every request when its page carries one.
 DEFAULT_CORS_HEADERS: tuple[str, ...] = (
     "Accept",
@@ -148,7 +148,7 @@ DEFAULT_CORS_HEADERS: tuple[str, ...] = (
     "Content-Type",
     "X-CSRF-TOKEN",
 )
-# Response headers a page may read: the 401 challenge (reference §6.2), 405's Allow, the
+# Response headers a page may read: the 401 challenge (§6.2), 405's Allow, the
 # fault marker.
 CORS_EXPOSE_HEADERS = ("WWW-Authenticate", "Allow", "Retry-After", "X-Mock-Fault")
 CORS_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -310,7 +310,7 @@ DEFAULT_SLOW_BODY_MS = 5_000.0
 _SLOW_BODY_CHUNKS = 20
 MAX_DELAY_MS = 60_000.0  # a bound, so that no configuration can hang a client for ever
 DEFAULT_FAULT_PATH = "/api/v2/"
-# Coder-shaped bodies (reference §1.5) for the injected answers.
+# Coder-shaped bodies (§1.5) for the injected answers.
 _FAULT_MESSAGES = {
     401: "You are signed out or your session has expired. Please sign in again to continue.",
     403: "Forbidden.",

@@ -1,6 +1,6 @@
 """The fake deployment's records: what the mock stores, before it is rendered as Coder JSON.
 
-Every enum here is Coder's NEWEST database enum (reference §4), in the database's order,
+Every enum here is Coder's NEWEST database enum (§4), in the database's order,
 re-exported from `profiles/newest/facts.py`.
 Times are integer microseconds since the Unix epoch (UTC): Postgres keeps microseconds, and
 integers compare and sort fast over a million logs.
@@ -16,7 +16,7 @@ from .profiles.newest import facts as _newest
 
 NIL_UUID = uuid.UUID(int=0)
 
-# Reference §4.1-§4.4: the NEWEST database enums, defined once in the version's facts
+# §4.1-§4.4: the NEWEST database enums, defined once in the version's facts
 # (named here too: the engine's modules import them from `_model`).
 AUDIT_ACTIONS = _newest.AUDIT_ACTIONS
 RESOURCE_TYPES = _newest.RESOURCE_TYPES
@@ -31,9 +31,9 @@ SITE_ROLE_DISPLAY_NAMES: dict[str, str] = {
     "template-admin": "Template Admin",
     "user-admin": "User Admin",
 }
-# Organization-scoped roles that may read that organization's audit logs (reference §6.3).
+# Organization-scoped roles that may read that organization's audit logs (§6.3).
 ORG_AUDIT_READER_ROLES: frozenset[str] = frozenset({"organization-admin", "organization-auditor"})
-# Site-wide roles that may read every audit log (reference §6.3).
+# Site-wide roles that may read every audit log (§6.3).
 SITE_AUDIT_READER_ROLES: frozenset[str] = frozenset({"owner", "auditor"})
 
 
@@ -126,7 +126,7 @@ class Group:
 
 @dataclasses.dataclass(slots=True)
 class OAuth2ProviderApp:
-    """An OAuth2 app Coder provides (reference §4.7: its logs link to the app's page)."""
+    """An OAuth2 app Coder provides (§4.7: its logs link to the app's page)."""
 
     id: uuid.UUID
     name: str
@@ -143,7 +143,7 @@ class OAuth2ProviderAppSecret:
 
 @dataclasses.dataclass(slots=True)
 class Task:
-    """An AI task run in a workspace (reference §4.7: soft-deleted, linked by owner)."""
+    """An AI task run in a workspace (§4.7: soft-deleted, linked by owner)."""
 
     id: uuid.UUID
     organization_id: uuid.UUID
@@ -155,7 +155,7 @@ class Task:
 
 @dataclasses.dataclass(slots=True)
 class Chat:
-    """An agent chat; chats are hard-deleted, so a deleted chat is simply absent (reference §4.7)."""
+    """An agent chat; chats are hard-deleted, so a deleted chat is simply absent (§4.7)."""
 
     id: uuid.UUID
     organization_id: uuid.UUID
@@ -165,7 +165,7 @@ class Chat:
 
 @dataclasses.dataclass(slots=True)
 class UserSecret:
-    """A user's secret; hard-deleted like chats (reference §4.7)."""
+    """A user's secret; hard-deleted like chats (§4.7)."""
 
     id: uuid.UUID
     user_id: uuid.UUID
@@ -174,7 +174,7 @@ class UserSecret:
 
 @dataclasses.dataclass(slots=True)
 class APIKey:
-    """A session token `<id>-<secret>` (reference §6.1): 10-character id, 22-character secret."""
+    """A session token `<id>-<secret>` (§6.1): 10-character id, 22-character secret."""
 
     id: str
     secret: str
@@ -193,7 +193,7 @@ class AuditLog:
     """One row of Coder's `audit_logs` table.
 
     `description`, `resource_link`, `is_deleted`, `organization` and `user` are not stored:
-    Coder derives them when it answers (reference §4.5-§4.7), and so does the mock.
+    Coder derives them when it answers (§4.5-§4.7), and so does the mock.
 
     Example:
         >>> log = AuditLog(uuid.UUID(int=1), 0, None, NIL_UUID, "", "curl/8", "user",
@@ -206,7 +206,7 @@ class AuditLog:
     time: int  # microseconds since the epoch, UTC
     user_id: uuid.UUID | None  # None where Coder has no actor (e.g. a failed login)
     organization_id: uuid.UUID
-    ip: str  # "" when not recorded (reference §4.5)
+    ip: str  # "" when not recorded (§4.5)
     user_agent: str
     resource_type: str
     resource_id: uuid.UUID
@@ -219,7 +219,7 @@ class AuditLog:
     resource_icon: str = ""
 
 
-# The built-in callers, one per kind of access Coder grants to the audit log (reference §6.3).
+# The built-in callers, one per kind of access Coder grants to the audit log (§6.3).
 BUILTIN_ROLES: tuple[str, ...] = ("owner", "auditor", "org-admin", "org-auditor", "member")
 
 

@@ -1,11 +1,11 @@
-"""Pagination parameters of `GET /api/v2/audit`: `after_id`, `limit`, `offset` (reference §3.4).
+"""Pagination parameters of `GET /api/v2/audit`: `after_id`, `limit`, `offset` (§3.4).
 
 Coder's `ParsePagination` (`coderd/pagination.go`) reads, in this order, `after_id` (a uuid),
 `limit` and `offset` (non-negative 32-bit integers, `PositiveInt32`), and reports every bad one
 together: 400 `Query parameters have invalid values.` with one validation per parameter.
 An empty value is absent; a repeated parameter is an error, unless its first value is empty
-(reference §3.4; the rules live in `QueryParamParser`). Audit logs ignore `after_id` after
-validating it (reference §1.1); a limit of 0 means Coder's default of 100 (reference §3.1).
+(§3.4; the rules live in `QueryParamParser`). Audit logs ignore `after_id` after
+validating it (§1.1); a limit of 0 means Coder's default of 100 (§3.1).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Derive Coder's JSON for one audit log, NEWEST shapes (reference §4.5-§4.7).
+"""Derive Coder's JSON for one audit log, NEWEST shapes (§4.5-§4.7).
 
 Coder stores only the `audit_logs` row; `description`, `resource_link`, `is_deleted`, the
 `organization` object and the `user` object are worked out when it answers (`coderd/audit.go`,
@@ -30,7 +30,7 @@ from ._model import (
 )
 from ._viewer import FULL_VIEW, Viewer
 
-# Reference §4.1: `codersdk.AuditAction.Friendly()`.
+# §4.1: `codersdk.AuditAction.Friendly()`.
 FRIENDLY_ACTIONS: dict[str, str] = {
     "create": "created",
     "write": "updated",
@@ -47,7 +47,7 @@ FRIENDLY_ACTIONS: dict[str, str] = {
     "close": "closed",
 }
 
-# Reference §4.2: `codersdk.ResourceType.FriendlyString()` (NEWEST; some keep underscores).
+# §4.2: `codersdk.ResourceType.FriendlyString()` (NEWEST; some keep underscores).
 _FRIENDLY_RESOURCES: dict[str, str] = {
     "organization": "organization",
     "template": "template",
@@ -86,7 +86,7 @@ _FRIENDLY_RESOURCES: dict[str, str] = {
     "user_ai_budget_override": "user ai budget override",
 }
 
-# Reference §4.6 rule 4: api_key logins/logouts/registrations have no target.
+# §4.6 rule 4: api_key logins/logouts/registrations have no target.
 _AUTH_ACTIONS = frozenset({"login", "logout", "register"})
 _SEE_OTHER = 303
 _CHAT_ACL_FIELDS = frozenset({"user_acl", "group_acl"})
@@ -102,7 +102,7 @@ def format_time(us: int) -> str:
     """Go's RFC 3339 JSON time (`time.RFC3339Nano`) for UTC microseconds since the epoch.
 
     Trailing zeros of the fraction are dropped, and the fraction with them when it is zero
-    (reference §4.5). Years 0-9999 only, like Go's `Time.MarshalJSON`.
+    (§4.5). Years 0-9999 only, like Go's `Time.MarshalJSON`.
 
     Args:
         us: microseconds since 1970-01-01T00:00:00Z (negative before it).
@@ -158,7 +158,7 @@ def _civil_from_days(days: int) -> tuple[int, int, int]:
 
 
 def describe(log: AuditLog) -> str:
-    """The `description` template of a log, NEWEST rules in order (reference §4.6).
+    """The `description` template of a log, NEWEST rules in order (§4.6).
 
     `{user}` and `{target}` stay literal: the UI substitutes them.
 
@@ -244,7 +244,7 @@ class KnownFields:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class AdditionalFieldsShape:
-    """One Coder version's `audit.AdditionalFields` struct (reference §4.5).
+    """One Coder version's `audit.AdditionalFields` struct (§4.5).
 
     Attributes:
         json_names: each JSON name (lowercase, as Go matches it) -> the `KnownFields` attribute.
@@ -260,7 +260,7 @@ class AdditionalFieldsShape:
 
 
 _UUID_FIELD = "workspace_id"
-# The shape NEWEST Coder substitutes when the stored JSON does not decode (reference §4.5), as
+# The shape NEWEST Coder substitutes when the stored JSON does not decode (§4.5), as
 # `json.Marshal` writes the struct: Go field order, nil uuid for the unset workspace_id.
 NEWEST_ADDITIONAL_FIELDS = AdditionalFieldsShape(
     json_names={
@@ -333,7 +333,7 @@ def _decode_known_fields(
 
 
 def normalize_additional_fields(value: Any) -> Any:
-    """`additional_fields` as Coder returns it (reference §4.5).
+    """`additional_fields` as Coder returns it (§4.5).
 
     A value that does not decode into Coder's `AdditionalFields` struct (a non-object, or a
     known field holding the wrong JSON type) becomes the "unknown" shape; anything else comes
@@ -454,7 +454,7 @@ def render_diff(diff: Any) -> dict[str, Any]:
 
 
 def is_deleted(log: AuditLog, d: Deployment, viewer: Viewer | None = FULL_VIEW) -> bool:
-    """Whether the log's resource is gone, looked up live as `viewer` (reference §4.7).
+    """Whether the log's resource is gone, looked up live as `viewer` (§4.7).
 
     No row means deleted; a row the viewer may not read means NOT deleted (Go's zero value,
     see `_viewer.py`), except for builds, whose zero workspace id then finds no row.
@@ -534,7 +534,7 @@ def _readable_user(viewer: Viewer | None, d: Deployment, user_id: uuid.UUID) -> 
     return user if user is not None and _may(viewer, "user", owner_id=user.id) else None
 
 
-# Types whose deletion Coder judges through their workspace (reference §4.7).
+# Types whose deletion Coder judges through their workspace (§4.7).
 _WORKSPACE_PROXIED = frozenset({"workspace", "workspace_build", "workspace_agent", "workspace_app"})
 # Types that are gone when their row is gone: resource type -> Deployment attribute.
 _HARD_DELETED: dict[str, str] = {
@@ -562,7 +562,7 @@ def _workspace_of(resource_type: str, rid: uuid.UUID, d: Deployment) -> uuid.UUI
 
 
 def resource_link(log: AuditLog, d: Deployment, viewer: Viewer | None = FULL_VIEW) -> str:
-    """The UI path of the log's resource, NEWEST table (reference §4.7); "" when deleted.
+    """The UI path of the log's resource, NEWEST table (§4.7); "" when deleted.
 
     Every lookup runs as `viewer`: a row it may not read gives "" (`_viewer.py`).
 
@@ -669,7 +669,7 @@ def _group_link(group_id: uuid.UUID, d: Deployment, viewer: Viewer | None) -> st
 
 
 def joined_build_reason(log: AuditLog, d: Deployment) -> str | None:
-    """The build reason the `build_reason:` filter sees for a log (reference §2.1).
+    """The build reason the `build_reason:` filter sees for a log (§2.1).
 
     `workspace_build` logs join the build whose id is the resource id; `workspace` + `create`
     logs join build #1 of that workspace; every other log joins nothing (None).
@@ -719,7 +719,7 @@ def _first_builds(builds: dict[uuid.UUID, WorkspaceBuild]) -> dict[uuid.UUID, Wo
 
 
 def render_user(user: User) -> dict[str, Any]:
-    """The NEWEST `codersdk.User` object of a log's actor (reference §4.5).
+    """The NEWEST `codersdk.User` object of a log's actor (§4.5).
 
     Go field order; `name`, `avatar_url` and `is_service_account` are omitted when empty;
     `organization_ids` is always `[]` (Coder leaves it blank here) and `roles` holds the site
@@ -757,7 +757,7 @@ def render_user(user: User) -> dict[str, Any]:
 
 
 def render_roles(user: User) -> list[dict[str, str]]:
-    """The user's site roles as `[{name, display_name}]` (both versions, reference §4.5).
+    """The user's site roles as `[{name, display_name}]` (both versions, §4.5).
 
     Example:
         >>> u = User(id=NIL_UUID, username="a", email="", created_at=0, updated_at=0,
@@ -786,7 +786,7 @@ def _render_organization(organization_id: uuid.UUID, d: Deployment) -> dict[str,
 
 
 def render_log(log: AuditLog, d: Deployment, viewer: Viewer | None = FULL_VIEW) -> dict[str, Any]:
-    """One `codersdk.AuditLog` as Coder answers it, keys in Go order (reference §4.5).
+    """One `codersdk.AuditLog` as Coder answers it, keys in Go order (§4.5).
 
     `organization` is omitted for logs without an organization (nil uuid); `user` is `None`
     (JSON null) when the actor is unknown.

@@ -26,7 +26,7 @@ Top-level keys (all optional):
 | `organizations` | list of organization entries (`add_organization`) |
 | `users` | list of user entries (`add_user`) |
 | `builtin_roles` | `{role: username or id}`: who acts as each built-in caller (journal roles, `/_mock/tokens`); the role's built-in token moves to that user |
-| `templates`, `template_versions`, `workspaces`, `workspace_builds`, `workspace_agents`, `workspace_apps`, `groups`, `oauth2_provider_apps`, `oauth2_provider_app_secrets`, `tasks`, `chats`, `user_secrets` | resources logs refer to; they decide `is_deleted`, `resource_link` and the `build_reason` filter (reference §2.1, §4.7). Fields are those of the records in `_model.py`; ids are UUID strings |
+| `templates`, `template_versions`, `workspaces`, `workspace_builds`, `workspace_agents`, `workspace_apps`, `groups`, `oauth2_provider_apps`, `oauth2_provider_app_secrets`, `tasks`, `chats`, `user_secrets` | resources logs refer to; they decide `is_deleted`, `resource_link` and the `build_reason` filter (§2.1, §4.7). Fields are those of the records in `_model.py`; ids are UUID strings |
 | `logs` | list of audit-log entries (`add_log`) |
 
 Entries are read field by field; an unknown field, a wrong type or an unknown reference raises
@@ -108,7 +108,7 @@ ORGANIZATION_ROLES: tuple[str, ...] = (
     "organization-workspace-creation-ban",
 )
 # Resource types whose logs Coder files under an organization; every other type is
-# deployment-wide and its logs carry the nil organization id (reference §4.5).
+# deployment-wide and its logs carry the nil organization id (§4.5).
 ORGANIZATION_SCOPED_TYPES: frozenset[str] = frozenset(
     {
         "organization",
@@ -198,7 +198,7 @@ _LOG_FIELDS = (
 # Coder names: letters and digits in hyphen-separated runs (codersdk.NameValid, without the
 # length limit, which generated names with a uniqueness suffix may exceed).
 _NAME_RE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
-_TOKEN_RE = re.compile(r"([A-Za-z0-9]{10})-([A-Za-z0-9]{22})")  # reference §6.1
+_TOKEN_RE = re.compile(r"([A-Za-z0-9]{10})-([A-Za-z0-9]{22})")  # §6.1
 _US_PER_DAY = 86_400 * 1_000_000
 _US_PER_SECOND = 1_000_000
 _KEY_LIFETIME_US = 10 * 365 * _US_PER_DAY  # as long as the generator's built-in keys
@@ -1091,7 +1091,7 @@ def add_organization(server: MockServer, **fields: Any) -> Organization:
         id (str | UUID): default a UUID drawn from the seed and the number of organizations.
         icon (str): default "".
         is_default (bool): default False.
-        deleted (bool): default False (a deleted organization's logs remain, reference §2.1).
+        deleted (bool): default False (a deleted organization's logs remain, §2.1).
 
     Raises:
         ScenarioError: `add_organization.<field>: <problem>`; nothing is added.
@@ -1114,12 +1114,12 @@ def add_user(server: MockServer, **fields: Any) -> User:
         username (str, required): letters, digits, single hyphens; unique among live users.
         email (str): default `<username>@coder.example`.
         name, avatar_url (str): default "".
-        status (str): active (default), suspended or dormant (reference §4.4).
+        status (str): active (default), suspended or dormant (§4.4).
         login_type (str): password (default), github, oidc, token, none or "".
         roles (list[str]): site roles: owner, auditor, template-admin, user-admin. Default [].
         organizations: `{organization name or id: [organization roles]}` or a list of names;
             roles are organization-admin, organization-auditor (these two may read that
-            organization's logs, reference §6.3), organization-template-admin,
+            organization's logs, §6.3), organization-template-admin,
             organization-user-admin, organization-workspace-creation-ban. Default: member of
             the default organization.
         tokens (list): session tokens `<10 chars>-<22 chars>`, each a string or
@@ -1149,8 +1149,8 @@ def add_log(server: MockServer, **fields: Any) -> AuditLog:
     """Add one audit log to the server's current data; the next GET sees it.
 
     Fields (as in a scenario file's `logs` entries; every one optional):
-        action (str): default "write" (testgenerate's default, reference §5).
-        resource_type (str): default "user" (reference §5).
+        action (str): default "write" (testgenerate's default, §5).
+        resource_type (str): default "user" (§5).
         user (str | UUID | User | None): the actor, by username or id; None: no actor
             ("Unauthenticated user" in the UI). Default: the built-in owner, else the first user.
         organization (str | UUID | Organization | None): by name or id; None: the nil
@@ -1158,7 +1158,7 @@ def add_log(server: MockServer, **fields: Any) -> AuditLog:
             types (workspace, template, group...), else none.
         time (RFC 3339 str or datetime): default the server's `now`, or one second after the
             newest log if that is later (so logs added without a time come out newest first).
-        resource_target (str): default the actor's username (as testgenerate, reference §5).
+        resource_target (str): default the actor's username (as testgenerate, §5).
         resource_id, id, request_id (str | UUID): default drawn from the seed and the number
             of logs; request_id defaults to the nil UUID.
         status_code (int): default 200; >= 400 gives "unsuccessfully attempted to" (§4.6).

@@ -1,6 +1,6 @@
 """The audit search query `q` -> `SearchFilter`, as Coder's NEWEST `searchquery.AuditLogs` reads it.
 
-Reference §2.1 (grammar, keys, validation details), §2.3 (worked examples), §3.3 (date bounds).
+§2.1 (grammar, keys, validation details), §2.3 (worked examples), §3.3 (date bounds).
 The pipeline, each step named after the Go code it mirrors (`coderd/searchquery/search.go`):
 
 1. `strings.ToLower` on the whole query (`go_lower`).
@@ -50,13 +50,13 @@ _SPACE_FIELD = re.compile(r'(?:[^ "]+|"[^"]*"?)+')
 _COLON_FIELD = re.compile(r'(?:[^:"]+|"[^"]*"?)+')
 _FIELDS_BY_DELIMITER = {" ": _SPACE_FIELD, ":": _COLON_FIELD}
 
-# reference §3.3: `date_to` covers its day up to 23:59:59, not to the last fraction of a second.
+# §3.3: `date_to` covers its day up to 23:59:59, not to the last fraction of a second.
 END_OF_DAY_US = (23 * 3600 + 59 * 60 + 59) * US_PER_SECOND
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SearchFilter:
-    """What `q` asks for. Empty strings and None mean "no filter" (reference §2.1, §3.1).
+    """What `q` asks for. Empty strings and None mean "no filter" (§2.1, §3.1).
 
     Attributes:
         request_id: exact `request_id` (a nil uuid is no filter, as in Coder's SQL).
@@ -66,7 +66,7 @@ class SearchFilter:
             literally for the app to replace with the caller.
         email: exact, already lowercased.
         date_from: inclusive lower bound, microseconds since the epoch (UTC).
-        date_to: inclusive upper bound: the given day + 23:59:59 (reference §3.3).
+        date_to: inclusive upper bound: the given day + 23:59:59 (§3.3).
         organization_id: the organization, given as a uuid or resolved from its name.
         resource_type: a database `resource_type` value.
         action: a database `audit_action` value.
@@ -164,12 +164,12 @@ def _organization_parser(
 
 
 def _unless_nil(value: uuid.UUID | None) -> uuid.UUID | None:
-    # Coder's SQL skips a uuid filter equal to the nil uuid (reference §3.1).
+    # Coder's SQL skips a uuid filter equal to the nil uuid (§3.1).
     return None if value == NIL_UUID else value
 
 
 def _unless_zero_time(value: int | None) -> int | None:
-    # Coder's SQL skips a date equal to Go's zero time, 0001-01-01 00:00:00 (reference §3.1),
+    # Coder's SQL skips a date equal to Go's zero time, 0001-01-01 00:00:00 (§3.1),
     # and `AuditLogs` adds 23:59:59 to `date_to` only when it is not that zero time.
     return None if value == GO_ZERO_TIME_US else value
 
@@ -182,7 +182,7 @@ def parse_search_query(
     *,
     resolve_organization: Callable[[str], uuid.UUID | None],
 ) -> SearchFilter:
-    """Parse the audit search query `q` exactly as Coder's NEWEST server does (reference §2.1).
+    """Parse the audit search query `q` exactly as Coder's NEWEST server does (§2.1).
 
     Args:
         q: the raw query text; "" means no filter.

@@ -4,7 +4,7 @@
 request ─► RequestRecorder (journal + access log) ─► CORSMiddleware ─► FaultMiddleware ─┐
            ┌─────────────────────────────────────────────────────────────────────────────┘
            ├── /_mock...  AdminApi (reset, scenario, journal, faults, tokens); never faulted
-           └── anything else: create_app_for(server), Coder's answers (reference §1)
+           └── anything else: create_app_for(server), Coder's answers (§1)
 ```
 A GET the mock answered before, with nothing written since, goes from the recorder straight to
 its cached answer (`_answers`) when there is no CORS layer and no fault rule: the layers between
@@ -210,7 +210,7 @@ def _role_finder(server: MockServer) -> Callable[[Headers, Mapping[str, list[str
     """For the journal: which built-in role's token a request carries (never the token)."""
 
     def role_of(headers: Headers, query: Mapping[str, list[str]]) -> str | None:
-        # The carrier Coder would use (reference §6.1), in the server's profile.
+        # The carrier Coder would use (§6.1), in the server's profile.
         token = session_token(headers, query, server.profile.token_carriers)
         if not token:
             return None

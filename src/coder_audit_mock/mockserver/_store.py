@@ -1,8 +1,8 @@
-"""The in-memory audit-log table: filtering, ordering, paging and the capped count (reference §3.1).
+"""The in-memory audit-log table: filtering, ordering, paging and the capped count (§3.1).
 
 Logs are kept sorted by time, oldest first, so a log's *position* orders it; the API answers
 newest first by walking positions downwards. Ties on `time` have no tie-breaker in Coder's SQL
-(reference §3.1); the real server (v2.35.1 on PostgreSQL 15, recorded in
+(§3.1); the real server (v2.35.1 on PostgreSQL 15, recorded in
 tests/fidelity/corpus) answers equal times in the order the rows were stored, the order of
 equal keys in its `time DESC` index, so the mock does too: among equal times the log stored
 first (earlier in a scenario's list, or written earlier) comes first.
@@ -33,8 +33,8 @@ from ._search import SearchFilter
 from ._viewer import FULL_VIEW, Viewer
 from .profiles.newest import facts as _newest
 
-DEFAULT_LIMIT = _newest.DEFAULT_LIMIT  # reference §3.1: COALESCE(NULLIF(limit, 0), 100)
-COUNT_CAP = _newest.COUNT_CAP  # reference §3.1: count_cap = 2000; count is at most 2001
+DEFAULT_LIMIT = _newest.DEFAULT_LIMIT  # §3.1: COALESCE(NULLIF(limit, 0), 100)
+COUNT_CAP = _newest.COUNT_CAP  # §3.1: count_cap = 2000; count is at most 2001
 
 # Below this many positions a value's rows are checked one by one; above, bitsets are cheaper.
 _SCAN_LIMIT = 2048
@@ -45,7 +45,7 @@ _VIEW_CACHE_SIZE = 64
 _BITSET_CACHE_SIZE = 512
 
 # The filterable columns: name -> how to read it from a log. `build_reason` is derived through
-# the workspace build a log refers to (reference §2.1) and stored per position instead.
+# the workspace build a log refers to (§2.1) and stored per position instead.
 _COLUMNS: dict[str, Callable[[AuditLog], Hashable]] = {
     "request_id": lambda log: log.request_id,
     "resource_id": lambda log: log.resource_id,
@@ -98,7 +98,7 @@ class Query:
     """A resolved audit-log query: the filter plus who is asking.
 
     `user_ids` is the set of actor ids the username/email/`me` filters allow (None = any);
-    `organizations` is the caller's read scope (None = every log, reference §3.1).
+    `organizations` is the caller's read scope (None = every log, §3.1).
 
     Example:
         >>> Query(SearchFilter(action="create")).user_ids is None
@@ -250,7 +250,7 @@ class AuditStore:
             return out
 
     def insert(self, log: AuditLog) -> None:
-        """Store one log; it is visible to the next query (reference §5: written straight to the table)."""
+        """Store one log; it is visible to the next query (§5: written straight to the table)."""
         with self._lock:
             index = self._index
             if self.max_logs is not None and len(index.times) >= self.max_logs:
@@ -311,7 +311,7 @@ class AuditStore:
         return cached
 
     def page(self, query: Query, *, limit: int, offset: int) -> tuple[list[AuditLog], int]:
-        """The logs of one page, newest first, and the capped total (reference §3.1).
+        """The logs of one page, newest first, and the capped total (§3.1).
 
         `limit` 0 means the default of 100. The count is min(total, count_cap + 1); a page past
         the end is empty while the count stays the total.
@@ -494,9 +494,9 @@ def _iter_bits_descending(bits: int, skip: int, take: int) -> Iterator[int]:
 def page_body(
     store: AuditStore, logs: list[AuditLog], count: int, viewer: Viewer | None = FULL_VIEW
 ) -> bytes:
-    """The GET /api/v2/audit body: `{"audit_logs":[…],"count":N,"count_cap":2000}` (reference §1.1).
+    """The GET /api/v2/audit body: `{"audit_logs":[…],"count":N,"count_cap":2000}` (§1.1).
 
-    Without a count cap (EARLY, reference §1.3) the body ends at `count`.
+    Without a count cap (EARLY, §1.3) the body ends at `count`.
     """
     rendered: list[Any] = [store.render(log, viewer) for log in logs]
     cap = b"" if store.count_cap is None else b',"count_cap":' + str(store.count_cap).encode()

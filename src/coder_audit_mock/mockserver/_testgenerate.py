@@ -1,4 +1,4 @@
-"""`POST /api/v2/audit/testgenerate`: decode the body as Go does, then build the row (reference §1.2, §5).
+"""`POST /api/v2/audit/testgenerate`: decode the body as Go does, then build the row (§1.2, §5).
 
 Coder decodes the body with `json.NewDecoder(r.Body).Decode(&codersdk.CreateTestAuditLogRequest{})`,
 which means: only the first JSON value is read (trailing bytes are ignored), object keys match
@@ -27,7 +27,7 @@ from .profiles.newest import facts as _newest
 
 INVALID_JSON_MESSAGE = "Request body must be valid JSON."
 INTERNAL_ERROR_MESSAGE = _newest.INTERNAL_ERROR_MESSAGE  # the version's facts own it
-# Reference §5: every testgenerate row carries this diff.
+# §5: every testgenerate row carries this diff.
 FIXED_DIFF: dict[str, Any] = {"foo": {"old": "bar", "new": "baz", "secret": False}}
 
 _STRUCT = "CreateTestAuditLogRequest"
@@ -42,7 +42,7 @@ _FIELDS: dict[str, str] = {
     "organization_id": "uuid.UUID",
     "request_id": "uuid.UUID",
 }
-# Reference §5: the NEWEST body's fields (EARLY's is a subset: a profile passes its own).
+# §5: the NEWEST body's fields (EARLY's is a subset: a profile passes its own).
 NEWEST_BODY_FIELDS: tuple[str, ...] = tuple(_FIELDS)
 _STRING_FIELDS = frozenset({"action", "resource_type", "build_reason"})
 _UUID_FIELDS = frozenset({"resource_id", "organization_id", "request_id"})
@@ -217,7 +217,7 @@ def _decode_fields(pairs: list[tuple[str, Any]], accepted: Collection[str]) -> d
     for key, value in pairs:
         name = _match_field(key, accepted)
         # JSON null leaves a field unset, except json.RawMessage, which keeps the literal `null`
-        # (so testgenerate stores null instead of the `{}` default, reference §5).
+        # (so testgenerate stores null instead of the `{}` default, §5).
         if name is None or (value is None and name != "additional_fields"):
             continue
         try:
@@ -374,7 +374,7 @@ def build_log(
     resource_types: Collection[str] = RESOURCE_TYPES,
     actions: Collection[str] = AUDIT_ACTIONS,
 ) -> AuditLog:
-    """The row testgenerate inserts, with Coder's defaults (reference §5), or Coder's 500.
+    """The row testgenerate inserts, with Coder's defaults (§5), or Coder's 500.
 
     `resource_types` and `actions` are the database enums (NEWEST by default): other values
     fail the insert. `ip` is the caller's address: Coder stores `net.ParseIP(r.RemoteAddr)`,

@@ -45,12 +45,12 @@ if TYPE_CHECKING:
     from .._pagination import Page
     from .._search import SearchFilter
 
-# Where the read permission is checked (reference §1.1 step 2, §1.3 step 2, §1.4).
+# Where the read permission is checked (§1.1 step 2, §1.3 step 2, §1.4).
 # ROUTE: a middleware on the whole /api/v2/audit group, before routing (so 403 before 404);
 # HANDLER: inside GET's handler only (unknown paths are 404, testgenerate has its own check).
 ROUTE = "route middleware, before routing"
 HANDLER = "GET handler only"
-# When testgenerate checks the caller may *create* audit logs (reference §1.2 step 3, §1.4).
+# When testgenerate checks the caller may *create* audit logs (§1.2 step 3, §1.4).
 AT_INSERT = "at insert, after the body: 500 `unauthorized…`"
 BEFORE_BODY = "before the body is read: 403"
 
@@ -59,7 +59,7 @@ SearchParser = Callable[..., "SearchFilter"]
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class TokenCarrier:
-    """Where a session token may travel (reference §6.1): `kind` and `name`, as facts give them.
+    """Where a session token may travel (§6.1): `kind` and `name`, as facts give them.
 
     Kinds: "cookie", "query" (parameter), "header", "bearer" (`<name>: Bearer <token>`). The
     kit's rules hold these; the mock's `_auth.TokenCarrier` adds how to read one.

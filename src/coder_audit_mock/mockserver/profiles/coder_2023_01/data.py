@@ -1,9 +1,9 @@
-"""What the seeded data looks like under the EARLY (2023-01) profile (reference §4.5, §8 EARLY).
+"""What the seeded data looks like under the EARLY (2023-01) profile (§4.5, §8 EARLY).
 
 The generator draws NEWEST data (`_generate`); a profile's `DataRules` keep only what Coder
 2023-01 could have recorded and reshape it. This module holds the EARLY reshaping of
 `additional_fields`: the camelCase keys of 2023-01 (`workspaceName`, `buildNumber`, plus
-`workspaceOwner` on workspace creations), which EARLY's frontend read (reference §8: a
+`workspaceOwner` on workspace creations), which EARLY's frontend read (§8: a
 `workspace_build` row without `workspaceName` crashed that row).
 """
 
@@ -14,13 +14,13 @@ from typing import Any
 
 from ..._model import Deployment
 
-# NEWEST snake_case key -> EARLY camelCase key (reference §4.5).
+# NEWEST snake_case key -> EARLY camelCase key (§4.5).
 _CAMEL_CASE: dict[str, str] = {
     "workspace_name": "workspaceName",
     "build_number": "buildNumber",
     "workspace_owner": "workspaceOwner",
 }
-# Keys of automatic changes (dormancy, SCIM), which came after 2023-01 (reference §4.5).
+# Keys of automatic changes (dormancy, SCIM), which came after 2023-01 (§4.5).
 _AUTOMATIC_ACTOR = "automatic_actor"
 
 

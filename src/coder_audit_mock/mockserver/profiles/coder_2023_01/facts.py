@@ -41,7 +41,7 @@ BUILD_REASONS: tuple[str, ...] = ("initiator", "autostart", "autostop")  # §4.3
 USER_STATUSES: tuple[str, ...] = ("active", "suspended")  # §4.4 EARLY
 
 REJECTS_BAD_SEARCH = False  # a bad `q` is ignored: only a few structural errors are a 400 (§2.2)
-# Reference §2.2: the keys `q` reads; every other key is ignored.
+# §2.2: the keys `q` reads; every other key is ignored.
 SEARCH_KEYS: tuple[str, ...] = (
     "date_from",
     "date_to",
@@ -51,34 +51,34 @@ SEARCH_KEYS: tuple[str, ...] = (
     "username",
     "email",
 )
-# Reference §2.2: `resourceTypeFromString` honoured these (not `group`, although it was a type).
+# §2.2: `resourceTypeFromString` honoured these (not `group`, although it was a type).
 FILTER_RESOURCE_TYPES: frozenset[str] = frozenset(RESOURCE_TYPES) - {"group"}
-# Reference §2.2: `actionFromString` honoured these (not `start`/`stop`).
+# §2.2: `actionFromString` honoured these (not `start`/`stop`).
 FILTER_ACTIONS: frozenset[str] = frozenset({"create", "write", "delete"})
 
 USERNAME_ME = False  # §2.2: `me` is a username like any other
 
-DEFAULT_LIMIT = 0  # reference §3.2: no default, `LIMIT 0` without `limit`
-COUNT_CAP: int | None = None  # reference §3.2: no `count_cap` field, `count` uncapped
+DEFAULT_LIMIT = 0  # §3.2: no default, `LIMIT 0` without `limit`
+COUNT_CAP: int | None = None  # §3.2: no `count_cap` field, `count` uncapped
 
-# Reference §6.1 EARLY, in Coder's order: the first non-empty carrier wins.
+# §6.1 EARLY, in Coder's order: the first non-empty carrier wins.
 TOKEN_CARRIERS: tuple[tuple[str, str], ...] = (
     ("cookie", SESSION_TOKEN_COOKIE),
     ("query", SESSION_TOKEN_COOKIE),
     ("header", SESSION_TOKEN_HEADER),
     ("cookie", "coder_devurl_session_token"),
 )
-WWW_AUTHENTICATE = False  # reference §6.2: EARLY 401s carry no challenge
-FORBIDDEN_DETAIL = ""  # reference §1.3 step 2: the 403 has no detail
+WWW_AUTHENTICATE = False  # §6.2: EARLY 401s carry no challenge
+FORBIDDEN_DETAIL = ""  # §1.3 step 2: the 403 has no detail
 READ_CHECK_IN_HANDLER = True  # §1.3 step 2: GET's handler checks (unknown paths are 404)
 CREATE_CHECK_BEFORE_BODY = True  # §1.4: testgenerate refuses before the body is read
-ORG_SCOPED_READS = False  # reference §6.3: only site-wide readers read
+ORG_SCOPED_READS = False  # §6.3: only site-wide readers read
 CSRF_CHECK = False  # not recorded from a 2023-01 server
 
-# Reference §5 EARLY: the body fields testgenerate read.
+# §5 EARLY: the body fields testgenerate read.
 TESTGENERATE_FIELDS: tuple[str, ...] = ("action", "resource_type", "resource_id", "time")
 
-# Reference §4.7: the types whose deletion EARLY looked up; every other type is never deleted.
+# §4.7: the types whose deletion EARLY looked up; every other type is never deleted.
 LOOKED_UP_TYPES: frozenset[str] = frozenset({"template", "user", "workspace", "workspace_build"})
 
 JSON_SHORT_CONTROL_ESCAPES = False  # built with Go 1.19, before encoding/json wrote \b, \f

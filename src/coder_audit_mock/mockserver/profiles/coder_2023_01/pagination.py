@@ -1,14 +1,14 @@
 """EARLY (2023-01) pagination of `GET /api/v2/audit`: `parsePagination` and the SQL window.
 
-Reference §3.4 EARLY, §3.2, §1.3. Coder's `parsePagination` of 2023-01 read `after_id` (a uuid),
+§3.4 EARLY, §3.2, §1.3. Coder's `parsePagination` of 2023-01 read `after_id` (a uuid),
 `limit` and `offset` with `strconv.Atoi`: any 64-bit integer, negatives included, with the detail
 `Query param "limit" must be a valid integer (strconv.Atoi: parsing "bogus": invalid syntax)`.
 Its query parser took the FIRST value of a repeated parameter (`url.Values.Get`; "provided more
-than once" came in 2024-03, reference §0 timeline) and an empty first value as absent.
+than once" came in 2024-03, §0 timeline) and an empty first value as absent.
 
 The handler then passed `int32(limit)` and `int32(offset)` to Postgres (Go's conversion keeps the
 low 32 bits), straight through: `LIMIT 0` gives no rows, and Postgres refuses a negative OFFSET
-(checked first) or LIMIT with an error the handler answers as 500 (reference §3.2).
+(checked first) or LIMIT with an error the handler answers as 500 (§3.2).
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def go_int32(value: int) -> int:
 
 
 def sql_window_early(page: Page) -> tuple[int, int]:
-    """(limit, offset) as the 2023-01 query ran them (reference §3.2): 0 means no rows at all.
+    """(limit, offset) as the 2023-01 query ran them (§3.2): 0 means no rows at all.
 
     Raises:
         CoderError: 500 with Postgres's error, OFFSET checked before LIMIT (as its executor

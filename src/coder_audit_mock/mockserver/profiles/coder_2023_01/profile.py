@@ -29,7 +29,7 @@ def _count_early(total: int, page_length: int) -> int:
     return total if page_length else 0
 
 
-# Reference §4, §8: only what Coder 2023-01 could have recorded, reshaped to its fields.
+# §4, §8: only what Coder 2023-01 could have recorded, reshaped to its fields.
 _DATA_RULES = DataRules(
     resource_types=frozenset(facts.RESOURCE_TYPES),
     actions=frozenset(facts.AUDIT_ACTIONS),

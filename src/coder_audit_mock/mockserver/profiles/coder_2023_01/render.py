@@ -1,4 +1,4 @@
-"""Derive Coder's JSON for one audit log, EARLY (2023-01) shapes (reference §4.5-§4.7 EARLY parts).
+"""Derive Coder's JSON for one audit log, EARLY (2023-01) shapes (§4.5-§4.7 EARLY parts).
 
 What differs from NEWEST (`_render`):
 
@@ -31,7 +31,7 @@ from ..._render import (
 )
 from .facts import LOOKED_UP_TYPES
 
-# Reference §4.2: the friendly names of EARLY's nine types; EARLY said "api key" where NEWEST
+# §4.2: the friendly names of EARLY's nine types; EARLY said "api key" where NEWEST
 # says "token". (The five EARLY actions have the same verbs in both versions, §4.1.)
 _FRIENDLY_RESOURCES: dict[str, str] = {
     "organization": "organization",
@@ -44,13 +44,13 @@ _FRIENDLY_RESOURCES: dict[str, str] = {
     "api_key": "api key",
     "group": "group",
 }
-# Go's zero time.Time: EARLY's audit query did not select last_seen_at (reference §4.5).
+# Go's zero time.Time: EARLY's audit query did not select last_seen_at (§4.5).
 _ZERO_TIME_TEXT = "0001-01-01T00:00:00Z"
-# Reference §4.5: EARLY's `codersdk.AuditLog` is NEWEST's but for `organization_id`, which came
+# §4.5: EARLY's `codersdk.AuditLog` is NEWEST's but for `organization_id`, which came
 # right after `time`, and `organization`, which it did not have.
 _LEADING_KEYS = ("id", "request_id", "time", "organization_id")
 
-# Reference §4.5: EARLY's struct had camelCase JSON names; a stored value that does not decode
+# §4.5: EARLY's struct had camelCase JSON names; a stored value that does not decode
 # comes back as the struct filled with "unknown", in its field order. (The key set of that
 # fallback is derived from the fields EARLY read; testgenerate of 2023-01 always stored `{}`, so
 # no request can produce it.)
@@ -65,7 +65,7 @@ EARLY_ADDITIONAL_FIELDS = AdditionalFieldsShape(
 
 
 def describe_early(log: AuditLog, fields: KnownFields) -> str:
-    """The EARLY `description` template (reference §4.6 EARLY).
+    """The EARLY `description` template (§4.6 EARLY).
 
     Args:
         log: the stored row.
@@ -89,7 +89,7 @@ def describe_early(log: AuditLog, fields: KnownFields) -> str:
 
 
 def resource_link_early(log: AuditLog, fields: KnownFields, actor: User | None) -> str:
-    """The EARLY `resource_link` of a resource that is not deleted (reference §4.7 EARLY column).
+    """The EARLY `resource_link` of a resource that is not deleted (§4.7 EARLY column).
 
     Example:
         >>> import dataclasses
@@ -116,7 +116,7 @@ def resource_link_early(log: AuditLog, fields: KnownFields, actor: User | None) 
 
 
 def render_user_early(user: User) -> dict[str, Any]:
-    """The EARLY `codersdk.User` of a log's actor, in Go field order (reference §4.5).
+    """The EARLY `codersdk.User` of a log's actor, in Go field order (§4.5).
 
     Example:
         >>> from coder_audit_mock.mockserver._model import NIL_UUID

@@ -1,6 +1,6 @@
 """EARLY (2023-01) search query `q` -> `SearchFilter`, as `auditSearchQuery` in `coderd/audit.go` read it.
 
-Reference §2.2 (and §3.2, §3.3). The 2023-01 parser was lenient where NEWEST is strict:
+§2.2 (and §3.2, §3.3). The 2023-01 parser was lenient where NEWEST is strict:
 
 1. An empty `q` is no filter; otherwise the whole query is lowercased.
 2. Split on spaces outside double quotes (quotes kept), then each element on `:` outside quotes
@@ -74,7 +74,7 @@ def go_time_text(us: int) -> str:
 def parse_search_query_early(
     q: str, *, resolve_organization: Callable[[str], uuid.UUID | None] | None = None
 ) -> SearchFilter:
-    """Parse `q` exactly as Coder's 2023-01 server did (reference §2.2).
+    """Parse `q` exactly as Coder's 2023-01 server did (§2.2).
 
     Args:
         q: the raw query text; "" means no filter.
@@ -115,7 +115,7 @@ def parse_search_query_early(
     resource_type = values.get("resource_type", "")
     action = values.get("action", "")
     return SearchFilter(
-        # The SQL skips the nil uuid and Go's zero time (reference §3.2: skip-if-empty).
+        # The SQL skips the nil uuid and Go's zero time (§3.2: skip-if-empty).
         resource_id=None if resource_id == NIL_UUID else resource_id,
         username=values.get("username", ""),
         email=values.get("email", ""),

@@ -18,7 +18,7 @@ CODER = "a6afcd046fd2 (2026-07-08)"  # the commit the behaviour was read from, a
 RELEASE = "v2.35.1"  # the release recorded in tests/fidelity/corpus
 OPENAPI_FILE = "openapi.json"  # this folder's document (package data)
 
-# Reference §4.1, database enum `audit_action`.
+# §4.1, database enum `audit_action`.
 AUDIT_ACTIONS: tuple[str, ...] = (
     "create",
     "write",
@@ -34,7 +34,7 @@ AUDIT_ACTIONS: tuple[str, ...] = (
     "open",
     "close",
 )
-# Reference §4.2, database enum `resource_type`, in database order (35 values).
+# §4.2, database enum `resource_type`, in database order (35 values).
 RESOURCE_TYPES: tuple[str, ...] = (
     "organization",
     "template",
@@ -72,7 +72,7 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "ai_gateway_key",
     "user_ai_budget_override",
 )
-# Reference §4.3, database enum `build_reason` (what `build_reason:` accepts).
+# §4.3, database enum `build_reason` (what `build_reason:` accepts).
 BUILD_REASONS: tuple[str, ...] = (
     "initiator",
     "autostart",
@@ -89,13 +89,13 @@ BUILD_REASONS: tuple[str, ...] = (
     "task_manual_pause",
     "task_resume",
 )
-USER_STATUSES: tuple[str, ...] = ("active", "suspended", "dormant")  # reference §4.4
+USER_STATUSES: tuple[str, ...] = ("active", "suspended", "dormant")  # §4.4
 LOGIN_TYPES: tuple[str, ...] = ("", "password", "github", "oidc", "token", "none")  # §4.4
 
 REJECTS_BAD_SEARCH = (
     True  # unknown keys, bad enums, bad dates, repeated keys are a 400 (§2.1, §9.6)
 )
-# Reference §2.1: the keys `q` reads.
+# §2.1: the keys `q` reads.
 SEARCH_KEYS: tuple[str, ...] = (
     "request_id",
     "resource_id",
@@ -114,10 +114,10 @@ FILTER_RESOURCE_TYPES: frozenset[str] = frozenset(RESOURCE_TYPES)  # §2.1: a fi
 FILTER_ACTIONS: frozenset[str] = frozenset(AUDIT_ACTIONS)
 USERNAME_ME = True  # §2.1: `username:me` means the caller
 
-DEFAULT_LIMIT = 100  # reference §3.1: COALESCE(NULLIF(limit, 0), 100)
-COUNT_CAP = 2000  # reference §3.1: count_cap = 2000; count is at most 2001
+DEFAULT_LIMIT = 100  # §3.1: COALESCE(NULLIF(limit, 0), 100)
+COUNT_CAP = 2000  # §3.1: count_cap = 2000; count is at most 2001
 
-# Reference §6.1, in Coder's order: the first non-empty carrier wins. (kind, name); kinds:
+# §6.1, in Coder's order: the first non-empty carrier wins. (kind, name); kinds:
 # "cookie", "query" (parameter), "header", "bearer" (`<name>: Bearer <token>`).
 SESSION_TOKEN_COOKIE = "coder_session_token"
 SESSION_TOKEN_HEADER = "Coder-Session-Token"
@@ -128,25 +128,25 @@ TOKEN_CARRIERS: tuple[tuple[str, str], ...] = (
     ("bearer", "Authorization"),
     ("query", "access_token"),
 )
-WWW_AUTHENTICATE = True  # reference §6.2: a 401 carries a challenge
+WWW_AUTHENTICATE = True  # §6.2: a 401 carries a challenge
 
-# Reference §6.2, §1.1 step 2, §1.2: the messages Coder answers with.
+# §6.2, §1.1 step 2, §1.2: the messages Coder answers with.
 SIGNED_OUT_MESSAGE = (
     "You are signed out or your session has expired. Please sign in again to continue."
 )
 FORBIDDEN_MESSAGE = "Forbidden."
-# Reference §1.1 step 2: httpapi.Forbidden's detail (no WWW-Authenticate on this one, §6.2).
+# §1.1 step 2: httpapi.Forbidden's detail (no WWW-Authenticate on this one, §6.2).
 FORBIDDEN_DETAIL = (
     "You don't have permission to view this content. If you believe this is a mistake, "
     "please contact your administrator or try signing in with different credentials."
 )
-INTERNAL_ERROR_MESSAGE = "An internal server error occurred."  # reference §1.2 step 3
+INTERNAL_ERROR_MESSAGE = "An internal server error occurred."  # §1.2 step 3
 READ_CHECK_IN_HANDLER = False  # §1.1 step 2: a middleware on the route group checks reads
 CREATE_CHECK_BEFORE_BODY = False  # §1.2 step 3: testgenerate refuses at insert, after the body
-ORG_SCOPED_READS = True  # reference §6.3: organization admins/auditors read their org's logs
+ORG_SCOPED_READS = True  # §6.3: organization admins/auditors read their org's logs
 CSRF_CHECK = True  # cookie-authenticated unsafe requests need a CSRF token (recorded)
 
-# Reference §5: the fields of CreateTestAuditLogRequest, in struct order.
+# §5: the fields of CreateTestAuditLogRequest, in struct order.
 TESTGENERATE_FIELDS: tuple[str, ...] = (
     "action",
     "resource_type",
@@ -158,7 +158,7 @@ TESTGENERATE_FIELDS: tuple[str, ...] = (
     "request_id",
 )
 
-# Reference §4.7: these types look their resource up live; a random resource id is not found,
+# §4.7: these types look their resource up live; a random resource id is not found,
 # so the log is deleted and unlinked.
 LOOKED_UP_TYPES: frozenset[str] = frozenset({"user", "template", "workspace"})
 
