@@ -12,10 +12,12 @@ import dataclasses
 import os
 from collections.abc import Callable, Iterator, Sequence
 
+from coder_audit_mock._errors import CoderAuditMockError
+
 PROG = "coder-audit-mock"
 
 
-class CliError(Exception):
+class CliError(CoderAuditMockError):
     """A failure that `main` reports as one line on stderr, with exit code 1.
 
     Example:

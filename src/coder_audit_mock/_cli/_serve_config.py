@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from coder_audit_mock._errors import CoderAuditMockError
+
 __all__ = ["ENV_PREFIX", "serve_argv"]
 
 ENV_PREFIX = "CODER_AUDIT_MOCK_"
@@ -27,7 +29,7 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 
 
-class ConfigError(ValueError):
+class ConfigError(CoderAuditMockError, ValueError):
     """A setting that cannot be used; the message names the variable or the file's key."""
 
 

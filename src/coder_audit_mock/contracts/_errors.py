@@ -1,7 +1,7 @@
 """Errors of the contract kit: two families, kept apart as Schemathesis keeps them.
 
 ```
-ContractError(Exception)          you asked for something impossible (no target, both targets,
+ContractError(CoderAuditMockError) you asked for something impossible (no target, both targets,
                                   a missing extra, an unreadable schema): fix the call
 ContractViolation(AssertionError) the server under test broke the contract: pytest reports an F
 ```
@@ -9,8 +9,10 @@ ContractViolation(AssertionError) the server under test broke the contract: pyte
 
 from __future__ import annotations
 
+from coder_audit_mock._errors import CoderAuditMockError
 
-class ContractError(Exception):
+
+class ContractError(CoderAuditMockError):
     """Misuse of the contract kit; the message names the fix.
 
     Example:

@@ -1,7 +1,7 @@
 """Errors of the fidelity tools.
 
 ```
-FidelityError(Exception)          misuse or an unusable server: fix the call or the server
+FidelityError(CoderAuditMockError) misuse or an unusable server: fix the call or the server
 └── RecordError                   `record` cannot read the server (unreachable, not a Coder,
                                   the token refused); nothing is written
 ExactMismatch(AssertionError)     two answers that should be identical are not (pytest: an F)
@@ -10,8 +10,10 @@ ExactMismatch(AssertionError)     two answers that should be identical are not (
 
 from __future__ import annotations
 
+from coder_audit_mock._errors import CoderAuditMockError
 
-class FidelityError(Exception):
+
+class FidelityError(CoderAuditMockError):
     """Root of the fidelity tools' misuse errors; the message names the fix.
 
     Example:

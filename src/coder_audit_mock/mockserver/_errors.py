@@ -1,11 +1,15 @@
 """Errors of the mock server.
 
 ```
-MockServerError                  misuse of the library (bad settings, bad scenario) - a Python error
-└── CoderError                   an error the mock answers with, as Coder's `codersdk.Response` body
-    ├── InvalidPagination        400 "Query parameters have invalid values."  (§3.4)
-    └── InvalidSearchQuery       400 "Invalid audit search query."            (§2.1)
+CoderAuditMockError              the project's misuse root (coder_audit_mock._errors)
+└── MockServerError              misuse of the library (bad settings, bad scenario) - a Python error
+CoderError                       an error the mock answers with, as Coder's `codersdk.Response` body
+├── InvalidPagination            400 "Query parameters have invalid values."  (§3.4)
+├── InvalidSearchQuery           400 "Invalid audit search query."            (§2.1)
+└── LogLimitReached              507 past --max-logs (_store)
 ```
+The two families are apart on purpose: a `CoderError` is an answer, not a misuse, so
+`except MockServerError` never swallows one (and the reverse).
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from coder_audit_mock._errors import CoderAuditMockError
 
-class MockServerError(Exception):
-    """Root of every error this package raises.
+
+class MockServerError(CoderAuditMockError):
+    """Root of the mock server's misuse errors (under the project's `CoderAuditMockError`).
 
     Example:
         >>> try:
@@ -42,7 +48,7 @@ class Validation:
         return {"field": self.field, "detail": self.detail}
 
 
-class CoderError(MockServerError):
+class CoderError(Exception):
     """An error answered as Coder answers it: `codersdk.Response` (§1.5).
 
     `detail` and `validations` are omitted from the body when empty, as Go's `omitempty` does.
