@@ -131,3 +131,19 @@ def test_unencodable_time_is_reported() -> None:
     store.insert(far)
     with pytest.raises(UnencodableLog):
         store.render(far)
+
+
+def test_the_library_leaves_the_processes_gc_as_it_was() -> None:
+    # gc.freeze is process-wide: a user's pytest session that builds a mock keeps its GC (only
+    # `serve`, which owns its process, sets freeze_gc).
+    import gc
+
+    from coder_audit_mock.mockserver import MockServer, MockSettings
+
+    gc.unfreeze()
+    enabled = gc.isenabled()
+    server = MockServer(MockSettings(log_count=200))
+    server.store.page(Query(SearchFilter(action="create")), limit=5, offset=0)
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled() == enabled
+    assert server.store.freeze_gc is False

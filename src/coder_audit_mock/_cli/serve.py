@@ -722,6 +722,7 @@ def _mock_server(
 ) -> MockServer:
     """The mock with the seeded data, or with `--scenario` loaded as its baseline."""
     from coder_audit_mock.mockserver import MockServer, MockSettings
+    from coder_audit_mock.mockserver._gc import freeze_survivors
     from coder_audit_mock.mockserver._scenario import (
         ScenarioError,
         load_scenario,
@@ -737,6 +738,10 @@ def _mock_server(
         profile=args.profile,
     )
     server = MockServer(settings)
+    # serve owns its process: it takes the seeded data out of every later GC pass, now and on
+    # each reload (the library never does; mockserver/_gc.py).
+    server.store.freeze_gc = True
+    freeze_survivors()
     if args.scenario:
         try:
             load_scenario(server, read_scenario_file(args.scenario))

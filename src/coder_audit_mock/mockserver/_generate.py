@@ -27,20 +27,20 @@ The built-in callers (§6.3) have fixed usernames and fixed session tokens,
 from __future__ import annotations
 
 import bisect
-import contextlib
 import dataclasses
-import gc
 import ipaddress
 import random
 import re
 import string
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import faker
 
+from ._auth import TOKEN_PATTERN
 from ._errors import MockServerError
+from ._gc import cyclic_gc_paused
 from ._model import (
     BUILTIN_ROLES,
     NIL_UUID,
@@ -82,7 +82,6 @@ DEFAULT_TOKENS: dict[str, str] = {
 }
 TOKEN_ROLES: tuple[str, ...] = (*BUILTIN_ROLES, "expired", "suspended")
 TOKEN_FORMAT = "<10-char id>-<22-char secret> of ASCII letters and digits"
-_TOKEN_RE = re.compile(r"([A-Za-z0-9]{10})-([A-Za-z0-9]{22})")
 
 _US_PER_SECOND = 1_000_000
 _US_PER_DAY = 86_400 * _US_PER_SECOND
@@ -282,7 +281,7 @@ def generate_deployment(
         events = _follow_rules(events, rules, deployment)
     # A text seed keeps the log stream apart from Faker's (see the module docstring).
     drawer = _LogDrawer(events, pool, random.Random(f"coder-audit-mock logs {seed}"), now_us)
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         deployment.logs = drawer.draw(log_count)
     return deployment
 
@@ -310,23 +309,6 @@ def _follow_rules(
     return kept
 
 
-@contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while allocating millions of acyclic records.
-
-    Each log is a tracked container, so the collector would otherwise rescan the growing list
-    again and again: pausing it halves the time for a million logs. The previous state is
-    restored afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _checked_tokens(overrides: Mapping[str, str]) -> dict[str, str]:
     """DEFAULT_TOKENS with `overrides` applied, each validated (§6.1 token shape)."""
     chosen = dict(DEFAULT_TOKENS)
@@ -335,7 +317,7 @@ def _checked_tokens(overrides: Mapping[str, str]) -> dict[str, str]:
             raise MockServerError(
                 f"tokens: unknown role {role!r}; expected one of {', '.join(TOKEN_ROLES)}"
             )
-        if not isinstance(token, str) or _TOKEN_RE.fullmatch(token) is None:
+        if not isinstance(token, str) or TOKEN_PATTERN.fullmatch(token) is None:
             raise MockServerError(
                 f"tokens[{role!r}] = {token!r} is not a Coder session token: expected "
                 f"{TOKEN_FORMAT}, e.g. {DEFAULT_TOKENS[role]!r}"

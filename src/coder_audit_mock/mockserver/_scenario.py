@@ -58,6 +58,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._auth import TOKEN_PATTERN
 from ._errors import CoderError, MockServerError
 from ._generate import DEFAULT_TOKENS, generate_deployment
 from ._goparse import parse_go_uuid
@@ -198,7 +199,6 @@ _LOG_FIELDS = (
 # Coder names: letters and digits in hyphen-separated runs (codersdk.NameValid, without the
 # length limit, which generated names with a uniqueness suffix may exceed).
 _NAME_RE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
-_TOKEN_RE = re.compile(r"([A-Za-z0-9]{10})-([A-Za-z0-9]{22})")  # §6.1
 _US_PER_DAY = 86_400 * 1_000_000
 _US_PER_SECOND = 1_000_000
 _KEY_LIFETIME_US = 10 * 365 * _US_PER_DAY  # as long as the generator's built-in keys
@@ -607,7 +607,7 @@ class _Builder:
                 {"token": item} if isinstance(item, str) else item, where, _TOKEN_FIELDS
             )
             token = token_entry.text("token")
-            match = _TOKEN_RE.fullmatch(token)
+            match = TOKEN_PATTERN.fullmatch(token)  # §6.1
             if match is None:
                 raise ScenarioError(
                     token_entry.at("token"),

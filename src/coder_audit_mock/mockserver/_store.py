@@ -17,15 +17,14 @@ costs a handful of big-integer operations instead of a million comparisons.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import dataclasses
-import gc
 import threading
 import uuid
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ._errors import CoderError, MockServerError
+from ._gc import cyclic_gc_paused, freeze_survivors
 from ._json import go_json_bytes
 from ._model import AuditLog, Deployment
 from ._render import joined_build_reason, render_log
@@ -140,6 +139,8 @@ class AuditStore:
     ) -> None:
         # count_cap None: an uncapped count and no `count_cap` field (the 2023-01 profile).
         self.max_logs = max_logs
+        # `serve` sets it (and freezes once) before it answers; the library never does (_gc).
+        self.freeze_gc = False
         self.short_control_escapes = short_control_escapes  # Go 1.22+'s \b, \f (go_json_text)
         self.count_cap = count_cap
         self.renderer = renderer
@@ -156,10 +157,11 @@ class AuditStore:
         # that filters on it (`_column`): start-up pays for none of them, and most servers
         # are only ever asked for a few.
         index = _Index(logs=list(logs), times=[log.time for log in logs], build_reasons=None)
-        # The seeded data lives as long as the server: take it out of every later GC pass, so
-        # a collection costs the same with 1M logs as with none (no latency spikes).
-        gc.collect()
-        gc.freeze()
+        # The seeded data lives as long as the server: `serve` takes it out of every later GC
+        # pass (a collection then costs the same with 1M logs as with none). Process-wide, so
+        # only when the process's owner asked (_gc).
+        if self.freeze_gc:
+            freeze_survivors()
         self._index = index
         self._bitsets: dict[tuple[str, Hashable], int] = {}
         self._rendered: dict[Viewer | None, dict[uuid.UUID, bytes]] = {}
@@ -172,7 +174,7 @@ class AuditStore:
         if column is not None:
             return column
         column = {}
-        with _gc_paused():  # it allocates a list per value and frees none
+        with cyclic_gc_paused():  # it allocates a list per value and frees none
             if name == "build_reason":
                 for position, reason in enumerate(self._build_reasons()):
                     if reason is not None:
@@ -181,7 +183,8 @@ class AuditStore:
                 read = _COLUMNS[name]
                 for position, log in enumerate(index.logs):
                     column.setdefault(read(log), []).append(position)
-        gc.freeze()  # as the seeded data: out of every later GC pass
+        if self.freeze_gc:
+            freeze_survivors()  # as the seeded data: out of every later GC pass
         index.positions[name] = column
         return column
 
@@ -421,17 +424,6 @@ def _bits_from_positions(positions: Iterable[int], size: int) -> int:
     for position in positions:
         buffer[position >> 3] |= 1 << (position & 7)
     return int.from_bytes(buffer, "little")
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclasses.dataclass(slots=True)
