@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import re
 import sys
 
 import pytest
@@ -181,3 +182,51 @@ def test_no_cli_code_is_left_in_the_parts() -> None:
 def test_the_error_root_imports_nothing() -> None:
     # every part and the CLI's stdlib-only layer subclass it, so it must load nothing else
     assert imported_modules(SOURCE / "_errors.py") <= {"__future__"}
+
+
+# ARCHITECTURE.md's tree: one line a folder, naming its modules; kept true by this test.
+ARCHITECTURE = SOURCE.parent.parent / "ARCHITECTURE.md"
+
+
+def _architecture_tree() -> dict[str, str]:
+    """Each folder of the tree block (relative to src/coder_audit_mock) -> the text of its entry."""
+    text = ARCHITECTURE.read_text("utf-8")
+    block = text.split("## The tree", 1)[1].split("```", 2)[1]
+    entries: dict[str, str] = {}
+    current = None
+    for line in block.splitlines():
+        head = line.split()[0] if line.strip() else ""
+        if (
+            head.endswith("/")
+            and line.startswith(("src/", "  "))
+            and len(line) - len(line.lstrip()) < 8
+        ):
+            current = head.removeprefix("src/coder_audit_mock/").removesuffix("/")
+            current = "" if head == "src/coder_audit_mock/" else current
+            entries[current] = line[len(line) - len(line.lstrip()) + len(head) :]
+        elif current is not None and line.startswith(" " * 20):
+            entries[current] += " " + line.strip()
+        else:
+            current = None
+    return entries
+
+
+def test_the_architecture_tree_names_every_folder_and_module() -> None:
+    tree = _architecture_tree()
+    folders = {
+        str(path.parent.relative_to(SOURCE)).replace(".", "")
+        for path in SOURCE.rglob("__init__.py")
+    }
+    assert folders <= set(tree), f"folders missing from ARCHITECTURE.md: {folders - set(tree)}"
+    for folder in folders:
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", tree[folder]))
+        for path in sorted((SOURCE / folder).glob("*.py")):
+            if path.stem != "__init__":
+                assert path.stem in words, (
+                    f"ARCHITECTURE.md: {folder or '.'}/ does not name {path.stem}"
+                )
+        for word in words:
+            if word.startswith("_") and not word.startswith("__"):
+                assert (SOURCE / folder / f"{word}.py").exists() or (
+                    SOURCE / folder / word
+                ).is_dir(), f"ARCHITECTURE.md names {folder or '.'}/{word}, which does not exist"
