@@ -35,6 +35,7 @@ import httpx
 
 from .. import _curl
 from ..mockserver import DEFAULT_TOKENS
+from ._paths import AUDIT_PATH, TESTGENERATE_PATH
 from ._target import Target
 
 __all__ = [
@@ -48,8 +49,6 @@ __all__ = [
     "run_diff",
 ]
 
-AUDIT_PATH = "/api/v2/audit"
-TESTGENERATE_PATH = "/api/v2/audit/testgenerate"
 DEFAULT_DIFF_EXAMPLES = 100
 # Each difference is minimised with at most this many extra request pairs.
 MAX_MINIMISE_STEPS = 40

@@ -56,6 +56,7 @@ from .._curl import curl_command, token_variable
 from ..mockserver import DEFAULT_TOKENS
 from ..mockserver.profiles.newest import facts as _newest
 from ._coder import (
+    INTERNAL_ERROR_MESSAGE,
     NEWEST_AUDIT_ACTIONS,
     NEWEST_RESOURCE_TYPES,
     NEWEST_RULES,
@@ -67,6 +68,7 @@ from ._coder import (
 )
 from ._determinism import reproducible_generation
 from ._errors import ContractViolation
+from ._paths import AUDIT_PATH, TESTGENERATE_PATH, USERS_ME_PATH
 from ._target import Target
 from .strategies import (
     INVALID_PAGINATION_MESSAGE,
@@ -92,9 +94,6 @@ __all__ = [
 ]
 
 DEFAULT_MAX_EXAMPLES = 25
-AUDIT_PATH = "/api/v2/audit"
-TESTGENERATE_PATH = "/api/v2/audit/testgenerate"
-USERS_ME_PATH = "/api/v2/users/me"
 # Sent on every request; testgenerate stores it as the log's user_agent (§5).
 USER_AGENT = "coder-audit-mock-contracts"
 DEFAULT_LIMIT = 100  # §3.1: absent or 0 means 100
@@ -106,7 +105,6 @@ SIGNED_OUT_MESSAGE = (
 )
 INACTIVE_USER_MESSAGE_PREFIX = "User is not active"
 FORBIDDEN_MESSAGE = "Forbidden."
-INTERNAL_ERROR_MESSAGE = _newest.INTERNAL_ERROR_MESSAGE
 # §5: every testgenerate row carries this diff.
 TESTGENERATE_DIFF = {"foo": {"old": "bar", "new": "baz", "secret": False}}
 # §4.7: these types look their resource up live; a random resource id is not found,
