@@ -34,12 +34,11 @@ from typing import Any
 import httpx
 
 from ._errors import ContractError
+from ._paths import AUDIT_PATH, USERS_ME_PATH
 from ._target import Target
 
 __all__ = ["Access", "UnusableTarget", "guard_mock_data", "identify_access"]
 
-AUDIT_PATH = "/api/v2/audit"
-USERS_ME_PATH = "/api/v2/users/me"
 MOCK_INDEX_PATH = "/_mock"
 MOCK_TOKENS_PATH = "/_mock/tokens"
 MOCK_SCENARIO_PATH = "/_mock/scenario"

@@ -58,6 +58,7 @@ NEWEST_BUILD_REASONS = _newest.BUILD_REASONS  # §4.3
 NEWEST_SEARCH_KEYS = _newest.SEARCH_KEYS  # §2.1
 NEWEST_TESTGENERATE_FIELDS = _newest.TESTGENERATE_FIELDS  # §5
 FORBIDDEN_DETAIL = _newest.FORBIDDEN_DETAIL  # §1.1 step 2: httpapi.Forbidden's detail
+INTERNAL_ERROR_MESSAGE = _newest.INTERNAL_ERROR_MESSAGE  # §1.2 step 3
 _INT = re.compile(r"[+-]?[0-9]+")  # strconv's base-10 syntax: ASCII digits, one optional sign
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _INT32 = (-(2**31), 2**31 - 1)

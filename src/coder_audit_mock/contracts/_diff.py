@@ -27,14 +27,15 @@ import functools
 import itertools
 import random
 import re
-import shlex
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
+from .. import _curl
 from ..mockserver import DEFAULT_TOKENS
+from ._paths import AUDIT_PATH, TESTGENERATE_PATH
 from ._target import Target
 
 __all__ = [
@@ -48,8 +49,6 @@ __all__ = [
     "run_diff",
 ]
 
-AUDIT_PATH = "/api/v2/audit"
-TESTGENERATE_PATH = "/api/v2/audit/testgenerate"
 DEFAULT_DIFF_EXAMPLES = 100
 # Each difference is minimised with at most this many extra request pairs.
 MAX_MINIMISE_STEPS = 40
@@ -402,26 +401,21 @@ def curl_command(request: ProbeRequest, tokens: Mapping[str, str]) -> str:
     token = request.token_text(tokens)
     headers, extra = _carry(request, token)
     query = urlencode([*request.params, *extra])
-    parts = ["curl", "-sS", "-i"]
-    if request.method != "GET":
-        parts += ["-X", request.method]
-    command = (
-        " ".join(parts)
-        + ' "$CODER_URL"'
-        + shlex.quote(request.path + ("?" + query if query else ""))
-    )
-    for name, value in headers.items():
-        command += " -H " + shlex.quote(f"{name}: {value}")
     if request.body is not None:
-        command += " -H 'Content-Type: application/json' --data-raw " + shlex.quote(request.body)
-    if token is not None and request.token is None and token not in DEFAULT_TOKENS.values():
-        variable = (
-            "CODER_SESSION_TOKEN"
-            if request.role == "owner"
-            else f"CODER_{str(request.role).upper().replace('-', '_')}_TOKEN"
-        )
-        command = command.replace(token, "'\"${" + variable + "}\"'")
-    return command
+        headers = {**headers, "Content-Type": "application/json"}
+    hidden = (
+        {token: _curl.token_variable(str(request.role))}
+        if token is not None and request.token is None and token not in DEFAULT_TOKENS.values()
+        else None
+    )
+    return _curl.curl_command(
+        request.method,
+        request.path + ("?" + query if query else ""),
+        headers.items(),
+        request.body,
+        origin_variable="CODER_URL",
+        hidden=hidden,
+    )
 
 
 def _who(request: ProbeRequest) -> str:

@@ -35,8 +35,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from ..mockserver import openapi_document
-from ..mockserver.profiles.newest import facts as _newest
-from ._coder import NEWEST_RULES, CoderRules, rules_for
+from ._coder import INTERNAL_ERROR_MESSAGE, NEWEST_RULES, CoderRules, rules_for
 
 __all__ = [
     "CODER_DOCUMENTS",
@@ -50,7 +49,6 @@ __all__ = [
 ]
 
 MAX_INT32 = 2**31 - 1  # §3.4: limit/offset are parsed as int32
-INTERNAL_ERROR_MESSAGE = _newest.INTERNAL_ERROR_MESSAGE  # §1.2 step 3
 SERVER_ERROR_CODE = "ST101"  # Schemathesis's failure code of `not_a_server_error`
 UNSUPPORTED_METHOD_CODE = "ST204"  # Schemathesis's failure code of `unsupported_method`
 # The methods Coder's router (go-chi/chi v5.2.4, methodMap) knows; for any other it answers 405

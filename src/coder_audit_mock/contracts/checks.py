@@ -42,7 +42,6 @@ import email.utils
 import ipaddress
 import json
 import re
-import shlex
 import time
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -53,9 +52,11 @@ from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
+from .._curl import curl_command, token_variable
 from ..mockserver import DEFAULT_TOKENS
 from ..mockserver.profiles.newest import facts as _newest
 from ._coder import (
+    INTERNAL_ERROR_MESSAGE,
     NEWEST_AUDIT_ACTIONS,
     NEWEST_RESOURCE_TYPES,
     NEWEST_RULES,
@@ -67,6 +68,7 @@ from ._coder import (
 )
 from ._determinism import reproducible_generation
 from ._errors import ContractViolation
+from ._paths import AUDIT_PATH, TESTGENERATE_PATH, USERS_ME_PATH
 from ._target import Target
 from .strategies import (
     INVALID_PAGINATION_MESSAGE,
@@ -92,9 +94,6 @@ __all__ = [
 ]
 
 DEFAULT_MAX_EXAMPLES = 25
-AUDIT_PATH = "/api/v2/audit"
-TESTGENERATE_PATH = "/api/v2/audit/testgenerate"
-USERS_ME_PATH = "/api/v2/users/me"
 # Sent on every request; testgenerate stores it as the log's user_agent (§5).
 USER_AGENT = "coder-audit-mock-contracts"
 DEFAULT_LIMIT = 100  # §3.1: absent or 0 means 100
@@ -106,7 +105,6 @@ SIGNED_OUT_MESSAGE = (
 )
 INACTIVE_USER_MESSAGE_PREFIX = "User is not active"
 FORBIDDEN_MESSAGE = "Forbidden."
-INTERNAL_ERROR_MESSAGE = _newest.INTERNAL_ERROR_MESSAGE
 # §5: every testgenerate row carries this diff.
 TESTGENERATE_DIFF = {"foo": {"old": "bar", "new": "baz", "secret": False}}
 # §4.7: these types look their resource up live; a random resource id is not found,
@@ -262,37 +260,25 @@ class _Probe:
             origin = f"{request.url.scheme}://{request.url.netloc.decode()}"
             url = url.replace(origin, "http://127.0.0.1:3000", 1)
             note = "# against the mock: coder-audit-mock --port 3000 (same seed and log count)\n"
-        parts = ["curl", "-sS", "-i"]
-        if request.method != "GET":
-            parts += ["-X", request.method]
-        parts.append(url)
-        for name in (
-            "Coder-Session-Token",
-            "Authorization",
-            "Cookie",
-            "Content-Type",
-            "User-Agent",
-        ):
-            if name in request.headers:
-                parts += ["-H", f"{name}: {request.headers[name]}"]
-        if request.content:
-            parts += ["--data-raw", request.content.decode("utf-8", "replace")]
-        command = " ".join(shlex.quote(part) for part in parts)
-        # Tokens only sit in parts shlex had to single-quote (a header with a space, a URL
+        headers = [
+            (name, request.headers[name])
+            for name in (
+                "Coder-Session-Token",
+                "Authorization",
+                "Cookie",
+                "Content-Type",
+                "User-Agent",
+            )
+            if name in request.headers
+        ]
+        body = request.content.decode("utf-8", "replace") if request.content else None
+        # Tokens only sit in words shlex had to single-quote (a header with a space, a URL
         # with "?"), so closing the quote around a "${VARIABLE}" keeps the command valid.
+        hidden: dict[str, str] = {}
         for role, token in self.target.tokens.items():
             if token not in DEFAULT_TOKENS.values():
-                variable = (
-                    "CODER_SESSION_TOKEN"
-                    if role == self.target.caller
-                    else f"CODER_{_env_name(role)}_TOKEN"
-                )
-                command = command.replace(token, "'\"${" + variable + "}\"'")
-        return note + command
-
-
-def _env_name(role: str) -> str:
-    return re.sub(r"[^A-Z0-9]", "_", role.upper())
+                hidden.setdefault(token, token_variable(role, self.target.caller))
+        return note + curl_command(request.method, url, headers, body, hidden=hidden)
 
 
 def _describe(response: httpx.Response, limit: int = 2000) -> str:

@@ -19,12 +19,12 @@ Typical use: `left` a real Coder, `right` the mock loaded with a scenario `recor
 from __future__ import annotations
 
 import dataclasses
-import shlex
 import time
 from collections.abc import Iterable, Sequence
 
 import httpx
 
+from .._curl import curl_command
 from ._catalogue import CatalogueEntry, exchange_requests
 from ._corpus import scenario_client
 from ._errors import ExactMismatch
@@ -72,21 +72,17 @@ class ExactDifference:
             >>> "s3cret" in command, command.endswith('"${CODER_SESSION_TOKEN}" http://c/api/v2/audit')
             (False, True)
         """
-        words = [shlex.quote(w) for w in ("curl", "-sS", "-X", self.request.method)]
-        for name, value in self.request.headers:
-            header = f"{name}: {value}"
-            if secret and secret in header:
-                pieces = header.split(secret)
-                header_word = '"${CODER_SESSION_TOKEN}"'.join(
-                    shlex.quote(piece) if piece else "" for piece in pieces
-                )
-                words += ["-H", header_word]
-            else:
-                words += ["-H", shlex.quote(header)]
-        if self.request.body is not None:
-            words += ["--data-binary", shlex.quote(self.request.body)]
-        words.append(shlex.quote(origin.rstrip("/") + self.request.target))
-        return " ".join(words)
+        return curl_command(
+            self.request.method,
+            origin.rstrip("/") + self.request.target,
+            self.request.headers,
+            self.request.body,
+            options=("-sS",),
+            always_method=True,
+            url_last=True,
+            data_option="--data-binary",
+            hidden_in_headers={secret: "CODER_SESSION_TOKEN"} if secret else None,
+        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from typing import Any
 
 import httpx
 
+from ..mockserver._app import AUDIT_PREFIX as AUDIT_PATH
 from ..mockserver._json import ExactNumber
 from ..mockserver._model import BUILD_REASONS, NIL_UUID, SITE_ROLE_DISPLAY_NAMES
 from ..mockserver._render import NEWEST_ADDITIONAL_FIELDS
@@ -42,7 +43,6 @@ from ._errors import RecordError
 
 __all__ = ["DEFAULT_PAGE_SIZE", "record_scenario"]
 
-AUDIT_PATH = "/api/v2/audit"
 DEFAULT_PAGE_SIZE = 1000
 _NIL = str(NIL_UUID)
 # `API key expired at "2025-12-02 09:30:15.123456 +0000 UTC".` (Go's Time.String)
