@@ -18,16 +18,16 @@ from coder_audit_mock import _cli
 from coder_audit_mock._cli import serve as serve_command
 from coder_audit_mock.mockserver import DEFAULT_TOKENS, MockServer, MockSettings
 from coder_audit_mock.mockserver._admin import ADMIN_TOKEN_HEADER
-from coder_audit_mock.mockserver._journal import JournalEntry, RequestJournal
-from coder_audit_mock.mockserver._middleware import (
+from coder_audit_mock.mockserver._cors import normalize_origin
+from coder_audit_mock.mockserver._faults import (
     FaultConfigError,
     FaultPlan,
     FaultRule,
-    normalize_origin,
     parse_delay,
     parse_rate,
-    redact_query_string,
 )
+from coder_audit_mock.mockserver._journal import JournalEntry, RequestJournal
+from coder_audit_mock.mockserver._recorder import redact_query_string
 from coder_audit_mock.mockserver._scenario import (
     MAX_REPORTED_ERRORS,
     ScenarioError,
@@ -194,7 +194,7 @@ def test_fixed_delay_is_applied(client_for: Any) -> None:
 
 
 def test_random_delays_stay_in_their_range() -> None:
-    from coder_audit_mock.mockserver._middleware import FaultInjector
+    from coder_audit_mock.mockserver._faults import FaultInjector
 
     injector = FaultInjector(FaultPlan((FaultRule(delay_ms=(10, 30)),), seed=5))
     delays = [injector.decide("/api/v2/audit").delay_s for _ in range(200)]

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
     from coder_audit_mock.mockserver import AuditLog, MockServer
-    from coder_audit_mock.mockserver._middleware import FaultPlan
+    from coder_audit_mock.mockserver._faults import FaultPlan
     from coder_audit_mock.mockserver._standalone import ServeOptions
     from coder_audit_mock.mockserver._watch import ScenarioWatcher
 
@@ -555,7 +555,7 @@ def _add_standalone_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _cors_origin(text: str) -> str:
-    from coder_audit_mock.mockserver._middleware import normalize_origin
+    from coder_audit_mock.mockserver._cors import normalize_origin
 
     try:
         return normalize_origin(text)
@@ -565,7 +565,7 @@ def _cors_origin(text: str) -> str:
 
 def _path_and_value(text: str) -> tuple[str, str]:
     """`[PATH=]VALUE` -> (PATH, VALUE); PATH defaults to every Coder API path."""
-    from coder_audit_mock.mockserver._middleware import DEFAULT_FAULT_PATH
+    from coder_audit_mock.mockserver._faults import DEFAULT_FAULT_PATH
 
     path, equals, value = text.rpartition("=")
     if not equals:
@@ -578,7 +578,7 @@ def _path_and_value(text: str) -> tuple[str, str]:
 
 
 def _delay(text: str) -> tuple[str, tuple[float, float]]:
-    from coder_audit_mock.mockserver._middleware import parse_delay
+    from coder_audit_mock.mockserver._faults import parse_delay
 
     path, value = _path_and_value(text)
     try:
@@ -588,7 +588,7 @@ def _delay(text: str) -> tuple[str, tuple[float, float]]:
 
 
 def _error_rate(text: str) -> tuple[str, float]:
-    from coder_audit_mock.mockserver._middleware import parse_rate
+    from coder_audit_mock.mockserver._faults import parse_rate
 
     path, value = _path_and_value(text)
     try:
@@ -598,7 +598,7 @@ def _error_rate(text: str) -> tuple[str, float]:
 
 
 def _error_kinds(text: str) -> tuple[str, tuple[int | str, ...]]:
-    from coder_audit_mock.mockserver._middleware import FAULT_KINDS
+    from coder_audit_mock.mockserver._faults import FAULT_KINDS
 
     path, value = _path_and_value(text)
     kinds: list[int | str] = []
@@ -634,7 +634,7 @@ def _admin_token(text: str) -> str:
 
 
 def _fault_plan(args: argparse.Namespace) -> FaultPlan:
-    from coder_audit_mock.mockserver._middleware import FAULT_STATUSES, FaultPlan, FaultRule
+    from coder_audit_mock.mockserver._faults import FAULT_STATUSES, FaultPlan, FaultRule
 
     delays: dict[str, tuple[float, float]] = {}
     rates: dict[str, float] = {}
@@ -663,7 +663,7 @@ def _fault_plan(args: argparse.Namespace) -> FaultPlan:
 def _serve_options(args: argparse.Namespace) -> tuple[ServeOptions, Callable[[str], list[str]]]:
     """The standalone options, and the banner notes about them (given the server's URL)."""
     from coder_audit_mock.mockserver._admin import ADMIN_PREFIX, ADMIN_TOKEN_HEADER
-    from coder_audit_mock.mockserver._middleware import BatchedLines
+    from coder_audit_mock.mockserver._recorder import BatchedLines
     from coder_audit_mock.mockserver._standalone import ServeOptions, is_loopback
 
     admin = not args.no_admin

@@ -17,6 +17,7 @@ Example:
 from ._app import DEFAULT_MAX_BODY_BYTES, MockServer, MockSettings, create_app, create_app_for
 from ._document import openapi_document
 from ._errors import CoderError, InvalidPagination, InvalidSearchQuery, MockServerError, Validation
+from ._faults import FaultPlan, FaultRule
 from ._generate import (
     DEFAULT_LOG_COUNT,
     DEFAULT_NOW_US,
@@ -25,7 +26,6 @@ from ._generate import (
     generate_deployment,
 )
 from ._journal import JournalEntry, RequestJournal
-from ._middleware import FaultPlan, FaultRule
 from ._model import (
     AUDIT_ACTIONS,
     BUILD_REASONS,

@@ -31,9 +31,9 @@ from starlette.responses import Response
 
 from ._app import MockServer, read_body
 from ._errors import CoderError, Validation
+from ._faults import FaultConfigError, FaultInjector, FaultPlan
 from ._journal import RequestJournal, select_entries
 from ._json import GoJSONResponse
-from ._middleware import FaultConfigError, FaultInjector, FaultPlan
 from ._scenario import (
     ScenarioError,
     builtin_tokens,

@@ -29,15 +29,10 @@ from ._admin import ADMIN_PREFIX, ADMIN_TOKEN_HEADER, AdminApi
 from ._answers import CachedAnswer, request_key
 from ._app import AUDIT_PREFIX, MockServer, create_app_for
 from ._auth import session_token
+from ._cors import DEFAULT_CORS_HEADERS, CORSMiddleware
+from ._faults import FaultInjector, FaultMiddleware, FaultPlan
 from ._journal import DEFAULT_JOURNAL_SIZE, RequestJournal
-from ._middleware import (
-    DEFAULT_CORS_HEADERS,
-    CORSMiddleware,
-    FaultInjector,
-    FaultMiddleware,
-    FaultPlan,
-    RequestRecorder,
-)
+from ._recorder import RequestRecorder
 from ._scenario import builtin_tokens
 from ._webapp import WebAppApi
 
