@@ -59,9 +59,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._auth import TOKEN_PATTERN
-from ._errors import CoderError, MockServerError
+from ._errors import MockServerError
 from ._generate import DEFAULT_TOKENS, generate_deployment
-from ._goparse import parse_go_uuid
+from ._goparse import GoParseError, parse_go_rfc3339, parse_go_uuid
 from ._json import ExactNumber, RawJSON, json_text
 from ._model import (
     AUDIT_ACTIONS,
@@ -92,7 +92,7 @@ from ._model import (
 )
 from ._references import referenced_ids
 from ._render import format_time
-from ._testgenerate import MAX_JSON_DEPTH, parse_rfc3339
+from ._testgenerate import MAX_JSON_DEPTH
 
 if TYPE_CHECKING:
     from ._app import MockServer, MockSettings
@@ -416,9 +416,9 @@ def _parse_time(value: Any, where: str) -> int:
             where, f"expected an RFC 3339 time such as 2024-05-01T12:00:00Z, got {_kind(value)}"
         )
     try:
-        return parse_rfc3339(value)
-    except CoderError as error:  # the same parser testgenerate uses, with Go's message
-        raise ScenarioError(where, f"expected an RFC 3339 time: {error.detail}") from None
+        return parse_go_rfc3339(value)
+    except GoParseError as error:  # the parser testgenerate's `time` uses, with Go's message
+        raise ScenarioError(where, f"expected an RFC 3339 time: {error}") from None
 
 
 def _check_json(value: Any, where: str, depth: int = 0) -> None:
