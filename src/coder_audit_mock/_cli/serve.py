@@ -59,9 +59,10 @@ def with_settings(words: Sequence[str], parser: argparse.ArgumentParser) -> list
 
 # A token of the shape of §6.1 (TOKEN_PATTERN), for the --token help and errors.
 _TOKEN_EXAMPLE = "0123456789-abcdefghijklmnopqrstuv"
-# RFC 3339 §5.6 (upper or lower case T and Z); Go's time.RFC3339 accepts any fraction length.
+# --now's grammar: RFC 3339 §5.6 as written, which is not Go's time.RFC3339 (parse_go_rfc3339):
+# `t`/`z` may be lower case, the hour has two digits, only `.` starts the fraction (any length).
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+    r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))"
 )
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # The fake deployment reaches years before `now` (users, logs) and its clock runs on after it,
@@ -185,34 +186,37 @@ def _max_logs(text: str) -> int:
 
 
 def _now(text: str) -> dt.datetime:
+    """--now's value: the wall clock for "now", else an RFC 3339 time (_RFC3339).
+
+    A thin wrapper over the one parser, `parse_go_rfc3339`, because --now has always accepted
+    a different set than Go's (tests/server/test_cli.py pins it): lower-case `t` and `z`, and
+    offsets under 24 hours only; a fraction is cut to microseconds, not rounded.
+    """
     if text == "now":
         return dt.datetime.now(dt.UTC)
     problem = "expected RFC 3339 such as 2024-05-01T12:00:00Z, or 'now' for the wall clock"
     match = _RFC3339.fullmatch(text)
     if match is None:
         raise argparse.ArgumentTypeError(f"invalid time {text!r}: {problem}")
-    year, month, day, hour, minute, second, fraction, _, sign, offset_h, offset_m = match.groups()
-    offset = dt.timedelta(hours=int(offset_h or 0), minutes=int(offset_m or 0))
+    date, clock, fraction, sign, offset_h, offset_m = match.groups()
+    if sign and int(offset_h) * 60 + int(offset_m) >= 24 * 60:
+        raise argparse.ArgumentTypeError(f"invalid time {text!r}: an offset must be under 24h")
+    # Imported here: `--help` and a malformed time must not load the server.
+    from coder_audit_mock.mockserver._goparse import GoParseError, parse_go_rfc3339
+
+    cut = f".{fraction[:6]}" if fraction else ""
+    zone = f"{sign}{offset_h}:{offset_m}" if sign else "Z"
     try:
-        local = dt.datetime(
-            int(year),
-            int(month),
-            int(day),
-            int(hour),
-            int(minute),
-            int(second),
-            int((fraction or "0")[:6].ljust(6, "0")),  # microseconds, like Postgres
-            tzinfo=dt.timezone(-offset if sign == "-" else offset),
-        )
-        moment = local.astimezone(dt.UTC)
-    except (ValueError, OverflowError) as error:
+        moment_us = parse_go_rfc3339(f"{date}T{clock}{cut}{zone}")
+    except GoParseError as error:
         raise argparse.ArgumentTypeError(f"invalid time {text!r}: {error}") from None
-    if not _EARLIEST_NOW <= moment < _LATEST_NOW:
+    since_epoch = dt.timedelta(microseconds=moment_us)  # no datetime yet: years 0 and 9999+
+    if not _EARLIEST_NOW - _EPOCH <= since_epoch < _LATEST_NOW - _EPOCH:
         raise argparse.ArgumentTypeError(
             f"invalid time {text!r}: expected a time from {rfc3339(_EARLIEST_NOW)} to before "
             f"{rfc3339(_LATEST_NOW)}"
         )
-    return moment
+    return _EPOCH + since_epoch
 
 
 def _role_token(text: str) -> tuple[str, str]:

@@ -41,6 +41,7 @@ import faker
 from ._auth import TOKEN_PATTERN
 from ._errors import MockServerError
 from ._gc import cyclic_gc_paused
+from ._goparse import GO_ZERO_TIME_US, US_PER_DAY, US_PER_SECOND
 from ._model import (
     BUILTIN_ROLES,
     NIL_UUID,
@@ -83,10 +84,9 @@ DEFAULT_TOKENS: dict[str, str] = {
 TOKEN_ROLES: tuple[str, ...] = (*BUILTIN_ROLES, "expired", "suspended")
 TOKEN_FORMAT = "<10-char id>-<22-char secret> of ASCII letters and digits"
 
-_US_PER_SECOND = 1_000_000
-_US_PER_DAY = 86_400 * _US_PER_SECOND
-LOG_WINDOW_US = 90 * _US_PER_DAY  # logs fall in (now - 90 days, now]
-_ZERO_TIME_US = -62_135_596_800 * _US_PER_SECOND  # Go's zero time, 0001-01-01T00:00:00Z
+LOG_WINDOW_US = 90 * US_PER_DAY  # logs fall in (now - 90 days, now]
+# The built-in callers' session tokens live this long; a scenario's token defaults to it too.
+KEY_LIFETIME_US = 10 * 365 * US_PER_DAY
 # `audit.noID` ("51A51C" = "Static"): the resource id of deployment-wide IdP sync settings.
 _STATIC_RESOURCE_ID = uuid.UUID("51a51c00-0000-0000-0000-000000000000")
 
@@ -337,7 +337,7 @@ def _checked_tokens(overrides: Mapping[str, str]) -> dict[str, str]:
 
 def _add_builtin_keys(deployment: Deployment, tokens: Mapping[str, str], now_us: int) -> None:
     """One session key per built-in role, plus the expired owner key and the suspended one."""
-    valid_until = now_us + 10 * 365 * _US_PER_DAY
+    valid_until = now_us + KEY_LIFETIME_US
     holders = {**deployment.role_users, "expired": deployment.role_users["owner"]}
     builtin: dict[str, APIKey] = {}
     for role in TOKEN_ROLES:
@@ -347,7 +347,7 @@ def _add_builtin_keys(deployment: Deployment, tokens: Mapping[str, str], now_us:
                 f"tokens[{role!r}]: key id {key_id!r} is already used by a generated key; "
                 "choose another 10-character id"
             )
-        expires_at = now_us - _US_PER_DAY if role == "expired" else valid_until
+        expires_at = now_us - US_PER_DAY if role == "expired" else valid_until
         builtin[key_id] = APIKey(
             id=key_id, secret=secret, user_id=holders[role], expires_at=expires_at
         )
@@ -420,8 +420,8 @@ class _EntityPool:
 
     def past(self, low_days: float, high_days: float) -> int:
         """A microsecond time between `high_days` and `low_days` before now."""
-        span = int((high_days - low_days) * _US_PER_DAY)
-        return self.now - int(low_days * _US_PER_DAY) - self.rng.randrange(span)
+        span = int((high_days - low_days) * US_PER_DAY)
+        return self.now - int(low_days * US_PER_DAY) - self.rng.randrange(span)
 
     def build(self) -> Deployment:
         self._organizations()
@@ -556,7 +556,7 @@ class _EntityPool:
         if user.status == "dormant":
             user.last_seen_at = self.past(91, 200)
         if self.chance(0.05):
-            user.last_seen_at = _ZERO_TIME_US  # never seen
+            user.last_seen_at = GO_ZERO_TIME_US  # never seen
         user.deleted = self.chance(0.05)
 
     def members(self, organization_id: uuid.UUID) -> list[User]:
@@ -770,7 +770,7 @@ class _EntityPool:
                 id="".join(self.rng.choices(alphabet, k=10)),
                 secret="".join(self.rng.choices(alphabet, k=22)),
                 user_id=user.id,
-                expires_at=self.now + self.rng.randint(-60, 300) * _US_PER_DAY,
+                expires_at=self.now + self.rng.randint(-60, 300) * US_PER_DAY,
                 token_name=self.unique(f"token {user.id}", self.rng.choice(_TOKEN_NAMES)),
                 login_type="token",
             )
@@ -1418,8 +1418,8 @@ class _LogDrawer:
             rtype, action, rid, target, org, actors, statuses, diff, fields, origin = row
             if not index or random_() >= _SHARED_TIME_RATE:
                 time = now - int(random_() * LOG_WINDOW_US)
-                if random_() < _WHOLE_SECOND_RATE and time - time % _US_PER_SECOND >= earliest:
-                    time -= time % _US_PER_SECOND
+                if random_() < _WHOLE_SECOND_RATE and time - time % US_PER_SECOND >= earliest:
+                    time -= time % US_PER_SECOND
             if origin == "request":
                 ip = ips[int(random_() * ip_count)]
                 user_agent = user_agents[int(random_() * agent_count)]

@@ -421,7 +421,14 @@ def parse_go_rfc3339(text: str) -> int:
 
     Go's stricter RFC 3339 checks are switched off in its source (golang/go#54580), so this
     accepts what `time.Parse` accepts: a one-digit hour, `,` before the fraction, offsets up
-    to ±24:60; it rejects lowercase `t`/`z`.
+    to ±24:60; it rejects lowercase `t`/`z`, a missing zone and a space for the `T`.
+
+    The one RFC 3339 parser: testgenerate's `time` (`_testgenerate.parse_rfc3339` turns its error
+    into Coder's 400), a scenario's times, the journal's `since`/`until` (after turning a space
+    back into the `+` a query string decodes it to) and the pytest marker's `now=` string all
+    accept exactly this. Only `serve --now` differs (`_cli.serve._now`, a wrapper over this one):
+    it keeps RFC 3339's own grammar (lower-case `t`/`z`, two-digit hour, offsets under 24 hours)
+    and cuts a fraction to microseconds.
 
     Returns:
         Microseconds since the Unix epoch (UTC), rounded half to even as Postgres stores them.

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from ._goparse import GoParseError, parse_go_rfc3339
+
 DEFAULT_JOURNAL_SIZE = 10_000
 # Bodies are kept up to this many bytes (the rest is cut, and the entry says so).
 JOURNAL_BODY_BYTES = 64 << 10
@@ -181,23 +183,25 @@ def select_entries(
             str(entry.status) == status if status.isdigit() else str(entry.status)[0] == status[0]
         ):
             continue
-        when = _instant("time", entry.time) if (since or until) and entry.time else None
-        if since and (when is None or when < since):
+        bounded = since is not None or until is not None
+        when = _instant("time", entry.time) if bounded else None
+        if since is not None and (when is None or when < since):
             continue
-        if until and (when is None or when > until):
+        if until is not None and (when is None or when > until):
             continue
         chosen.append(entry)
     return chosen
 
 
-def _instant(name: str, text: str) -> datetime | None:
+def _instant(name: str, text: str) -> int | None:
+    """Microseconds since 1970 of an RFC 3339 `text` (Go's acceptance), None for no text."""
     if not text:
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
-    except ValueError:
+        # An unescaped `+` in a query string arrives as a space: `?since=...T02:00:00+01:00`.
+        return parse_go_rfc3339(text.replace(" ", "+"))
+    except GoParseError:
         raise ValueError(f"{name}: {text!r} is not an RFC 3339 time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # What `RequestJournal.add` keeps of a request: method, path, redacted query, role, status,

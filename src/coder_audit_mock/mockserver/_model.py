@@ -253,3 +253,21 @@ class Deployment:
     logs: list[AuditLog] = dataclasses.field(default_factory=list)
     # built-in role name (BUILTIN_ROLES, plus "suspended") -> the user who acts in that role
     role_users: dict[str, uuid.UUID] = dataclasses.field(default_factory=dict)
+
+
+# The records logs point at, as a scenario file names its sections (`_scenario`):
+# section name -> (Deployment attribute, record class).
+RECORD_SECTIONS: dict[str, tuple[str, type[Any]]] = {
+    "templates": ("templates", Template),
+    "template_versions": ("template_versions", TemplateVersion),
+    "workspaces": ("workspaces", Workspace),
+    "workspace_builds": ("builds", WorkspaceBuild),
+    "workspace_agents": ("agents", WorkspaceAgent),
+    "workspace_apps": ("apps", WorkspaceApp),
+    "groups": ("groups", Group),
+    "oauth2_provider_apps": ("oauth2_apps", OAuth2ProviderApp),
+    "oauth2_provider_app_secrets": ("oauth2_app_secrets", OAuth2ProviderAppSecret),
+    "tasks": ("tasks", Task),
+    "chats": ("chats", Chat),
+    "user_secrets": ("user_secrets", UserSecret),
+}

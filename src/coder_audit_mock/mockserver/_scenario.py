@@ -59,9 +59,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._auth import TOKEN_PATTERN
-from ._errors import CoderError, MockServerError
-from ._generate import DEFAULT_TOKENS, generate_deployment
-from ._goparse import parse_go_uuid
+from ._errors import MockServerError
+from ._generate import DEFAULT_TOKENS, KEY_LIFETIME_US, generate_deployment
+from ._goparse import US_PER_DAY, US_PER_SECOND, GoParseError, parse_go_rfc3339, parse_go_uuid
 from ._json import ExactNumber, RawJSON, json_text
 from ._model import (
     AUDIT_ACTIONS,
@@ -69,30 +69,19 @@ from ._model import (
     BUILTIN_ROLES,
     LOGIN_TYPES,
     NIL_UUID,
+    RECORD_SECTIONS,
     RESOURCE_TYPES,
     SITE_ROLE_DISPLAY_NAMES,
     USER_STATUSES,
     APIKey,
     AuditLog,
-    Chat,
     Deployment,
-    Group,
-    OAuth2ProviderApp,
-    OAuth2ProviderAppSecret,
     Organization,
-    Task,
-    Template,
-    TemplateVersion,
     User,
-    UserSecret,
-    Workspace,
-    WorkspaceAgent,
-    WorkspaceApp,
-    WorkspaceBuild,
 )
 from ._references import referenced_ids
 from ._render import format_time
-from ._testgenerate import MAX_JSON_DEPTH, parse_rfc3339
+from ._testgenerate import MAX_JSON_DEPTH
 
 if TYPE_CHECKING:
     from ._app import MockServer, MockSettings
@@ -130,21 +119,6 @@ ORGANIZATION_SCOPED_TYPES: frozenset[str] = frozenset(
         "user_ai_budget_override",
     }
 )
-# Section name -> (Deployment attribute, record class) for the resources logs point at.
-RECORD_SECTIONS: dict[str, tuple[str, type[Any]]] = {
-    "templates": ("templates", Template),
-    "template_versions": ("template_versions", TemplateVersion),
-    "workspaces": ("workspaces", Workspace),
-    "workspace_builds": ("builds", WorkspaceBuild),
-    "workspace_agents": ("agents", WorkspaceAgent),
-    "workspace_apps": ("apps", WorkspaceApp),
-    "groups": ("groups", Group),
-    "oauth2_provider_apps": ("oauth2_apps", OAuth2ProviderApp),
-    "oauth2_provider_app_secrets": ("oauth2_app_secrets", OAuth2ProviderAppSecret),
-    "tasks": ("tasks", Task),
-    "chats": ("chats", Chat),
-    "user_secrets": ("user_secrets", UserSecret),
-}
 # (section, field) -> allowed values, for record fields that are enums.
 _RECORD_CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("workspace_builds", "reason"): BUILD_REASONS,
@@ -199,9 +173,6 @@ _LOG_FIELDS = (
 # Coder names: letters and digits in hyphen-separated runs (codersdk.NameValid, without the
 # length limit, which generated names with a uniqueness suffix may exceed).
 _NAME_RE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
-_US_PER_DAY = 86_400 * 1_000_000
-_US_PER_SECOND = 1_000_000
-_KEY_LIFETIME_US = 10 * 365 * _US_PER_DAY  # as long as the generator's built-in keys
 
 
 class ScenarioError(MockServerError, ValueError):
@@ -416,9 +387,9 @@ def _parse_time(value: Any, where: str) -> int:
             where, f"expected an RFC 3339 time such as 2024-05-01T12:00:00Z, got {_kind(value)}"
         )
     try:
-        return parse_rfc3339(value)
-    except CoderError as error:  # the same parser testgenerate uses, with Go's message
-        raise ScenarioError(where, f"expected an RFC 3339 time: {error.detail}") from None
+        return parse_go_rfc3339(value)
+    except GoParseError as error:  # the parser testgenerate's `time` uses, with Go's message
+        raise ScenarioError(where, f"expected an RFC 3339 time: {error}") from None
 
 
 def _check_json(value: Any, where: str, depth: int = 0) -> None:
@@ -555,7 +526,7 @@ class _Builder:
             self._check_unique_name(
                 entry.at("username"), username, self.d.users, lambda u: u.username
             )
-        created_at = entry.time("created_at", self.now - 30 * _US_PER_DAY)
+        created_at = entry.time("created_at", self.now - 30 * US_PER_DAY)
         user = User(
             id=entry.ident("id", lambda: self.new_id("user", len(self.d.users))),
             username=username,
@@ -625,7 +596,7 @@ class _Builder:
                     id=key_id,
                     secret=secret,
                     user_id=user_id,
-                    expires_at=token_entry.time("expires_at", self.now + _KEY_LIFETIME_US),
+                    expires_at=token_entry.time("expires_at", self.now + KEY_LIFETIME_US),
                     token_name=token_entry.text("name", ""),
                     login_type=token_entry.choice(
                         "login_type", "password", LOGIN_TYPES, "login type"
@@ -762,7 +733,7 @@ class _Builder:
         # Logs without a time follow each other one second apart, from the deployment's `now`:
         # written order is time order, and the last one written is the newest.
         newest = self._newest_time()
-        return self.now if newest is None or newest < self.now else newest + _US_PER_SECOND
+        return self.now if newest is None or newest < self.now else newest + US_PER_SECOND
 
 
 def _record_value(entry: _Entry, name: str, hint: Any, section: str) -> Any:

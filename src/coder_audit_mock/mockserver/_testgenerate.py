@@ -31,7 +31,7 @@ INTERNAL_ERROR_MESSAGE = _newest.INTERNAL_ERROR_MESSAGE  # the version's facts o
 FIXED_DIFF: dict[str, Any] = {"foo": {"old": "bar", "new": "baz", "secret": False}}
 
 _STRUCT = "CreateTestAuditLogRequest"
-# JSON name -> Go type name, in struct order (codersdk.CreateTestAuditLogRequest).
+# JSON name -> Go type name (codersdk.CreateTestAuditLogRequest), for Go's unmarshal errors.
 _FIELDS: dict[str, str] = {
     "action": "codersdk.AuditAction",
     "resource_type": "codersdk.ResourceType",
@@ -42,8 +42,9 @@ _FIELDS: dict[str, str] = {
     "organization_id": "uuid.UUID",
     "request_id": "uuid.UUID",
 }
-# §5: the NEWEST body's fields (EARLY's is a subset: a profile passes its own).
-NEWEST_BODY_FIELDS: tuple[str, ...] = tuple(_FIELDS)
+# §5: the NEWEST body's fields, in struct order, as the version's facts list them (EARLY's is a
+# subset: a profile passes its own).
+NEWEST_BODY_FIELDS: tuple[str, ...] = _newest.TESTGENERATE_FIELDS
 _STRING_FIELDS = frozenset({"action", "resource_type", "build_reason"})
 _UUID_FIELDS = frozenset({"resource_id", "organization_id", "request_id"})
 
@@ -359,9 +360,6 @@ def _storable_time(text: str, microseconds: int) -> int:
     return _UnstorableTime(microseconds, f"{year:04d}-{month:02d}-{day:02d} {clock}{parts[8]}{era}")
 
 
-ZERO_TIME_US = GO_ZERO_TIME_US  # 0001-01-01T00:00:00Z: Go's zero time means "now" (§5)
-
-
 def build_log(
     fields: dict[str, Any],
     *,
@@ -411,7 +409,8 @@ def build_log(
         resource_id = uuid.UUID(int=rng.getrandbits(128), version=4)
     return AuditLog(
         id=uuid.UUID(int=rng.getrandbits(128), version=4),
-        time=now_us if when is None or when == ZERO_TIME_US else when,
+        # Go's zero time (0001-01-01T00:00:00Z) means "now", as a missing time does (§5).
+        time=now_us if when is None or when == GO_ZERO_TIME_US else when,
         user_id=user_id,
         organization_id=fields.get("organization_id", NIL_UUID),
         ip=ip,
