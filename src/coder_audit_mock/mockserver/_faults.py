@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._asgi import path_matches, send_json
 from ._errors import MockServerError
+from ._json import json_kind
 
 FAULT_STATUSES: tuple[int, ...] = (500, 503)
 # Every kind an injected error may take: a Coder-shaped status, or what the network does.
@@ -107,14 +108,14 @@ class FaultRule:
             (50.0, 50.0)
         """
         if not isinstance(data, dict):
-            raise FaultConfigError(where, f"expected an object, got {_json_type(data)}")
+            raise FaultConfigError(where, f"expected an object, got {json_kind(data)}")
         unknown = sorted(set(data) - {"path", "delay_ms", "error_rate", "error_statuses",
                                       "retry_after_s", "timeout_ms", "slow_body_ms"})  # fmt: skip
         if unknown:
             raise FaultConfigError(f"{where}.{unknown[0]}", "unknown field")
         path = data.get("path", DEFAULT_FAULT_PATH)
         if not isinstance(path, str):
-            raise FaultConfigError(f"{where}.path", f"expected a string, got {_json_type(path)}")
+            raise FaultConfigError(f"{where}.path", f"expected a string, got {json_kind(path)}")
         statuses = data.get("error_statuses", list(FAULT_STATUSES))
         if not isinstance(statuses, list) or not all(type(s) in (int, str) for s in statuses):
             raise FaultConfigError(f"{where}.error_statuses", f"expected a list of {_KINDS_TEXT}")
@@ -167,21 +168,9 @@ def _check_rule(rule: FaultRule, where: str) -> None:
 _KINDS_TEXT = ", ".join(str(kind) for kind in FAULT_KINDS)
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array" if isinstance(value, list) else "an object"
-
-
 def _number(value: Any, where: str, expected: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise FaultConfigError(where, f"expected {expected}, got {_json_type(value)}")
+        raise FaultConfigError(where, f"expected {expected}, got {json_kind(value)}")
     return float(value)
 
 
@@ -263,16 +252,16 @@ class FaultPlan:
     def from_json(cls, data: Any) -> FaultPlan:
         """Build a plan from `{"seed": int, "rules": [rule, ...]}`; errors name the field."""
         if not isinstance(data, dict):
-            raise FaultConfigError("faults", f"expected an object, got {_json_type(data)}")
+            raise FaultConfigError("faults", f"expected an object, got {json_kind(data)}")
         unknown = sorted(set(data) - {"seed", "rules"})
         if unknown:
             raise FaultConfigError(unknown[0], "unknown field")
         seed = data.get("seed", 0)
         if type(seed) is not int:
-            raise FaultConfigError("seed", f"expected an integer, got {_json_type(seed)}")
+            raise FaultConfigError("seed", f"expected an integer, got {json_kind(seed)}")
         rules = data.get("rules", [])
         if not isinstance(rules, list):
-            raise FaultConfigError("rules", f"expected an array, got {_json_type(rules)}")
+            raise FaultConfigError("rules", f"expected an array, got {json_kind(rules)}")
         return cls(
             rules=tuple(FaultRule.from_json(rule, f"rules[{i}]") for i, rule in enumerate(rules)),
             seed=seed,

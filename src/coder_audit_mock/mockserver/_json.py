@@ -141,6 +141,38 @@ def json_text(value: Any, **options: Any) -> str:
     return text
 
 
+def json_kind(value: Any) -> str:
+    """What a decoded JSON value is, with its article, for "expected X, got Y" messages.
+
+    The one wording the mock's own inputs (scenarios, fault plans) use; a Python value that
+    JSON has no name for is named by its type. Coder's own errors name Go's kinds instead
+    (`_testgenerate`).
+
+    Example:
+        >>> [json_kind(v) for v in (None, True, 1.5, "x", [], {})]
+        ['null', 'a boolean', 'a number', 'a string', 'an array', 'an object']
+        >>> json_kind(b"x")
+        'a bytes'
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    for kinds, name in _JSON_KINDS:
+        if isinstance(value, kinds):
+            return name
+    return f"a {type(value).__name__}"
+
+
+# bool is tested first above: it is an int to Python and its own kind to JSON.
+_JSON_KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    ((int, float), "a number"),
+    (str, "a string"),
+    (list, "an array"),
+    (dict, "an object"),
+)
+
+
 def go_json_text(value: Any, *, short_control_escapes: bool = True) -> str:
     """Encode `value` as Go's `json.Marshal` would (without the trailing newline).
 

@@ -62,7 +62,7 @@ from ._auth import TOKEN_PATTERN
 from ._errors import MockServerError
 from ._generate import DEFAULT_TOKENS, KEY_LIFETIME_US, generate_deployment
 from ._goparse import US_PER_DAY, US_PER_SECOND, GoParseError, parse_go_rfc3339, parse_go_uuid
-from ._json import ExactNumber, RawJSON, json_text
+from ._json import ExactNumber, RawJSON, json_kind, json_text
 from ._model import (
     AUDIT_ACTIONS,
     BUILD_REASONS,
@@ -229,22 +229,6 @@ def builtin_tokens(settings: MockSettings) -> dict[str, str]:
 # reading one entry
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return f"a {type(value).__name__}"
-
-
 def _plain(value: Any) -> Any:
     """Python conveniences the builders accept, as the JSON a file would hold."""
     if isinstance(value, uuid.UUID):
@@ -263,7 +247,7 @@ class _Entry:
 
     def __init__(self, data: Any, where: str, fields: Collection[str]) -> None:
         if not isinstance(data, dict):
-            raise ScenarioError(where, f"expected an object, got {_kind(data)}")
+            raise ScenarioError(where, f"expected an object, got {json_kind(data)}")
         for key in data:
             if key not in fields:
                 raise ScenarioError(
@@ -288,7 +272,7 @@ class _Entry:
                 raise ScenarioError(self.at(key), "required")
             return default
         if not isinstance(value, str):
-            raise ScenarioError(self.at(key), f"expected a string, got {_kind(value)}")
+            raise ScenarioError(self.at(key), f"expected a string, got {json_kind(value)}")
         return value
 
     def name(self, key: str, default: str | None = None) -> str:
@@ -313,7 +297,7 @@ class _Entry:
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise ScenarioError(self.at(key), f"expected true or false, got {_kind(value)}")
+            raise ScenarioError(self.at(key), f"expected true or false, got {json_kind(value)}")
         return value
 
     def integer(self, key: str, default: int | None, low: int, high: int) -> int:
@@ -351,7 +335,9 @@ class _Entry:
         if value is None:
             return ()
         if not isinstance(value, list):
-            raise ScenarioError(self.at(key), f"expected an array of {what}s, got {_kind(value)}")
+            raise ScenarioError(
+                self.at(key), f"expected an array of {what}s, got {json_kind(value)}"
+            )
         for index, item in enumerate(value):
             if item not in choices:
                 raise ScenarioError(
@@ -384,7 +370,7 @@ def _parse_time(value: Any, where: str) -> int:
         value = value.replace(tzinfo=value.tzinfo or dt.UTC).isoformat()
     if not isinstance(value, str):
         raise ScenarioError(
-            where, f"expected an RFC 3339 time such as 2024-05-01T12:00:00Z, got {_kind(value)}"
+            where, f"expected an RFC 3339 time such as 2024-05-01T12:00:00Z, got {json_kind(value)}"
         )
     try:
         return parse_go_rfc3339(value)
@@ -413,7 +399,7 @@ def _check_json(value: Any, where: str, depth: int = 0) -> None:
             _check_json(item, f"{where}.{key}", depth + 1)
         return
     raise ScenarioError(
-        where, f"expected a JSON value, got {_kind(value)} (quote times and dates in YAML)"
+        where, f"expected a JSON value, got {json_kind(value)} (quote times and dates in YAML)"
     )
 
 
@@ -421,7 +407,7 @@ def _check_list(data: Any, where: str) -> list[Any]:
     if data is None:
         return []
     if not isinstance(data, list):
-        raise ScenarioError(where, f"expected an array of entries, got {_kind(data)}")
+        raise ScenarioError(where, f"expected an array of entries, got {json_kind(data)}")
     return data
 
 
@@ -466,7 +452,7 @@ class _Builder:
         name_of: Callable[[Any], str],
     ) -> uuid.UUID:
         if not isinstance(ref, str):
-            raise ScenarioError(where, f"expected a {what} name or id, got {_kind(ref)}")
+            raise ScenarioError(where, f"expected a {what} name or id, got {json_kind(ref)}")
         by_id = parse_go_uuid(ref)
         if by_id is not None and by_id in table:
             return by_id
@@ -559,7 +545,8 @@ class _Builder:
             value = {ref: [] for ref in value}
         if not isinstance(value, dict):
             raise ScenarioError(
-                where, f"expected {{organization: [roles]}} or [organizations], got {_kind(value)}"
+                where,
+                f"expected {{organization: [roles]}} or [organizations], got {json_kind(value)}",
             )
         memberships: dict[uuid.UUID, tuple[str, ...]] = {}
         for ref, roles in value.items():
@@ -720,7 +707,7 @@ class _Builder:
         if not isinstance(diff, dict):
             raise ScenarioError(
                 entry.at("diff"),
-                f'expected an object such as {{"name": {{"old": "a", "new": "b"}}}}, got {_kind(diff)}',
+                f'expected an object such as {{"name": {{"old": "a", "new": "b"}}}}, got {json_kind(diff)}',
             )
         return diff
 
@@ -832,7 +819,7 @@ def _apply(builder: _Builder, data: Mapping[str, Any]) -> None:
 def _check_top_level(data: Any) -> str:
     """Check the scenario's outer shape; returns its base."""
     if not isinstance(data, dict):
-        raise ScenarioError("scenario", f"expected an object of sections, got {_kind(data)}")
+        raise ScenarioError("scenario", f"expected an object of sections, got {json_kind(data)}")
     for key in data:
         if key not in SECTIONS:
             raise ScenarioError(str(key), f"unknown section; expected one of {', '.join(SECTIONS)}")
