@@ -48,7 +48,7 @@ FRIENDLY_ACTIONS: dict[str, str] = {
 }
 
 # §4.2: `codersdk.ResourceType.FriendlyString()` (NEWEST; some keep underscores).
-_FRIENDLY_RESOURCES: dict[str, str] = {
+FRIENDLY_RESOURCES: dict[str, str] = {
     "organization": "organization",
     "template": "template",
     "template_version": "template version",
@@ -184,7 +184,7 @@ def describe(log: AuditLog) -> str:
     resource_type = log.resource_type
     if resource_type == "api_key" and action in _AUTH_ACTIONS:
         return "".join(parts)
-    friendly_resource = _FRIENDLY_RESOURCES.get(resource_type, "unknown")
+    friendly_resource = FRIENDLY_RESOURCES.get(resource_type, "unknown")
     if resource_type == "git_ssh_key":
         parts.append(" the " + friendly_resource)
         return "".join(parts)
@@ -564,23 +564,16 @@ def _workspace_of(resource_type: str, rid: uuid.UUID, d: Deployment) -> uuid.UUI
 def resource_link(log: AuditLog, d: Deployment, viewer: Viewer | None = FULL_VIEW) -> str:
     """The UI path of the log's resource, NEWEST table (§4.7); "" when deleted.
 
-    Every lookup runs as `viewer`: a row it may not read gives "" (`_viewer.py`).
-
-    Args:
-        log: the stored row.
-        d: the deployment holding the resources.
-        viewer: the caller's read permissions (default: an owner's, everything).
+    It takes `is_deleted`'s arguments, and every lookup runs as `viewer`: a row it may not
+    read gives "" (`_viewer.py`).
 
     Example:
         >>> from coder_audit_mock.mockserver._generate import generate_deployment
-        >>> d = generate_deployment(log_count=0)
+        >>> d = generate_deployment(log_count=1)
         >>> owner = d.users[d.role_users["owner"]]
-        >>> log = AuditLog(id=NIL_UUID, time=0, user_id=None, organization_id=NIL_UUID, ip="",
-        ...                user_agent="", resource_type="user", resource_id=owner.id,
-        ...                resource_target="owner", action="write", diff={}, status_code=200,
-        ...                additional_fields={})
-        >>> resource_link(log, d)
-        '/users?filter=owner'
+        >>> about = {"resource_type": "user", "resource_id": owner.id, "resource_target": "root"}
+        >>> resource_link(dataclasses.replace(d.logs[0], **about), d)  # the target names it
+        '/users?filter=root'
     """
     if is_deleted(log, d, viewer):
         return ""
@@ -785,6 +778,28 @@ def _render_organization(organization_id: uuid.UUID, d: Deployment) -> dict[str,
     }
 
 
+def stored_columns(log: AuditLog) -> dict[str, Any]:
+    """The log's columns that an API body and a scenario both write as stored, in Go's order.
+
+    From `ip` to `action`, as `render_log` and a scenario's `logs` entry spell them (the
+    resource id as its text).
+
+    Example:
+        >>> from coder_audit_mock.mockserver._generate import generate_deployment
+        >>> list(stored_columns(generate_deployment(log_count=1).logs[0]))
+        ['ip', 'user_agent', 'resource_type', 'resource_id', 'resource_target', 'resource_icon', 'action']
+    """
+    return {
+        "ip": log.ip,
+        "user_agent": log.user_agent,
+        "resource_type": log.resource_type,
+        "resource_id": str(log.resource_id),
+        "resource_target": log.resource_target,
+        "resource_icon": log.resource_icon,
+        "action": log.action,
+    }
+
+
 def render_log(log: AuditLog, d: Deployment, viewer: Viewer | None = FULL_VIEW) -> dict[str, Any]:
     """One `codersdk.AuditLog` as Coder answers it, keys in Go order (§4.5).
 
@@ -808,13 +823,7 @@ def render_log(log: AuditLog, d: Deployment, viewer: Viewer | None = FULL_VIEW) 
         "id": str(log.id),
         "request_id": str(log.request_id),
         "time": format_time(log.time),
-        "ip": log.ip,
-        "user_agent": log.user_agent,
-        "resource_type": log.resource_type,
-        "resource_id": str(log.resource_id),
-        "resource_target": log.resource_target,
-        "resource_icon": log.resource_icon,
-        "action": log.action,
+        **stored_columns(log),
         "diff": render_diff(log.diff),
         "status_code": log.status_code,
         "additional_fields": additional_fields,

@@ -80,7 +80,7 @@ from ._model import (
     User,
 )
 from ._references import referenced_ids
-from ._render import format_time
+from ._render import format_time, stored_columns
 from ._testgenerate import MAX_JSON_DEPTH
 
 if TYPE_CHECKING:
@@ -957,13 +957,7 @@ def _export_log(log: AuditLog) -> dict[str, Any]:
         "time": format_time(log.time),
         "user": None if log.user_id is None else str(log.user_id),
         "organization": None if log.organization_id == NIL_UUID else str(log.organization_id),
-        "ip": log.ip,
-        "user_agent": log.user_agent,
-        "resource_type": log.resource_type,
-        "resource_id": str(log.resource_id),
-        "resource_target": log.resource_target,
-        "resource_icon": log.resource_icon,
-        "action": log.action,
+        **stored_columns(log),
         "diff": _jsonable(log.diff),
         "status_code": log.status_code,
         "additional_fields": _jsonable(log.additional_fields),

@@ -21,6 +21,7 @@ from typing import Any
 from ..._model import AuditLog, Deployment, User
 from ..._render import (
     FRIENDLY_ACTIONS,
+    FRIENDLY_RESOURCES,
     AdditionalFieldsShape,
     KnownFields,
     decode_additional_fields,
@@ -29,20 +30,13 @@ from ..._render import (
     render_log,
     render_roles,
 )
-from .facts import LOOKED_UP_TYPES
+from .facts import LOOKED_UP_TYPES, RESOURCE_TYPES
 
-# §4.2: the friendly names of EARLY's nine types; EARLY said "api key" where NEWEST
-# says "token". (The five EARLY actions have the same verbs in both versions, §4.1.)
+# §4.2: the friendly names of EARLY's nine types are NEWEST's, but EARLY said "api key" where
+# NEWEST says "token". (The five EARLY actions have the same verbs in both versions, §4.1.)
 _FRIENDLY_RESOURCES: dict[str, str] = {
-    "organization": "organization",
-    "template": "template",
-    "template_version": "template version",
-    "user": "user",
-    "workspace": "workspace",
-    "workspace_build": "workspace",
-    "git_ssh_key": "git ssh key",
+    **{resource_type: FRIENDLY_RESOURCES[resource_type] for resource_type in RESOURCE_TYPES},
     "api_key": "api key",
-    "group": "group",
 }
 # Go's zero time.Time: EARLY's audit query did not select last_seen_at (§4.5).
 _ZERO_TIME_TEXT = "0001-01-01T00:00:00Z"
@@ -73,11 +67,10 @@ def describe_early(log: AuditLog, fields: KnownFields) -> str:
 
     Example:
         >>> import dataclasses
-        >>> from coder_audit_mock.mockserver._generate import generate_deployment
-        >>> from coder_audit_mock.mockserver._render import KnownFields
-        >>> log = generate_deployment(log_count=1).logs[0]
-        >>> build = dataclasses.replace(log, resource_type="workspace_build", action="start")
-        >>> describe_early(build, KnownFields(build_number="3"))
+        >>> from coder_audit_mock.mockserver import _generate, _render
+        >>> some_log = _generate.generate_deployment(log_count=1).logs[0]
+        >>> start = dataclasses.replace(some_log, resource_type="workspace_build", action="start")
+        >>> describe_early(start, _render.KnownFields(build_number="3"))
         '{user} started build #3 for workspace {target}'
     """
     text = "{user} " + FRIENDLY_ACTIONS.get(log.action, "unknown")
