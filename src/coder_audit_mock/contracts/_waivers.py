@@ -396,6 +396,39 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return nullable
 
 
+def _edit_property(
+    document: Mapping[str, Any],
+    definition: str,
+    name: str,
+    edit: Callable[[dict[str, Any]], dict[str, Any] | None],
+) -> bool:
+    """Replace one property's schema by `edit(schema)`; False when absent or `edit` gives None.
+
+    Each waiver's edit says what it turns the schema into, or None when the document already
+    says so (a document fixed upstream then reports the waiver as unused).
+    """
+    schema = _property(document, definition, name)
+    if schema is None:
+        return False
+    edited = edit(schema)
+    return edited is not None and _replace_property(document, definition, name, edited)
+
+
+def _make_nullable(document: Mapping[str, Any], definition: str, name: str) -> bool:
+    """Mark one property `x-nullable` (an edit's body); False when absent or already so."""
+    return _edit_property(
+        document,
+        definition,
+        name,
+        lambda schema: None if schema.get(NULLABLE) is True else _nullable(schema),
+    )
+
+
+def _typed(json_type: str) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+    """An edit to `{"type": json_type}`, for a property not typed so yet."""
+    return lambda schema: None if schema.get("type") == json_type else {"type": json_type}
+
+
 # -- the document waivers ---------------------------------------------------------------------
 
 
@@ -557,10 +590,7 @@ def _error_responses(document: dict[str, Any]) -> bool:
 
 @_edits("user-may-be-null")
 def _user_nullable(document: dict[str, Any]) -> bool:
-    user = _property(document, "codersdk.AuditLog", "user")
-    if user is None or user.get(NULLABLE) is True:
-        return False
-    return _replace_property(document, "codersdk.AuditLog", "user", _nullable(user))
+    return _make_nullable(document, "codersdk.AuditLog", "user")
 
 
 @_edits("user-status-dormant", _NEWEST_SWAGGER)
@@ -579,10 +609,12 @@ _EMAIL_OR_EMPTY = {"type": "string", "pattern": r"^(|[^@\s]+@[^@\s]+)$"}
 
 @_edits("service-account-email-empty", _NEWEST_SWAGGER)
 def _email_may_be_empty(document: dict[str, Any]) -> bool:
-    email = _property(document, "codersdk.User", "email")
-    if email is None or email.get("format") != "email":
-        return False
-    return _replace_property(document, "codersdk.User", "email", dict(_EMAIL_OR_EMPTY))
+    return _edit_property(
+        document,
+        "codersdk.User",
+        "email",
+        lambda email: dict(_EMAIL_OR_EMPTY) if email.get("format") == "email" else None,
+    )
 
 
 _REQUEST = "codersdk.CreateTestAuditLogRequest"
@@ -632,10 +664,12 @@ def _testgenerate_formats(document: dict[str, Any]) -> bool:
 
 @_edits("additional-fields-any-json", _NEWEST_SWAGGER)
 def _additional_fields_any(document: dict[str, Any]) -> bool:
-    current = _property(document, _REQUEST, "additional_fields")
-    if current is None or current.get("type") != "array":
-        return False
-    return _replace_property(document, _REQUEST, "additional_fields", {})
+    return _edit_property(
+        document,
+        _REQUEST,
+        "additional_fields",
+        lambda current: {} if current.get("type") == "array" else None,
+    )
 
 
 @_edits("testgenerate-null-fields")
@@ -664,18 +698,12 @@ def _testgenerate_nulls(document: dict[str, Any]) -> bool:
 
 @_edits("ip-is-string", _EARLY_SWAGGER)
 def _ip_is_string(document: dict[str, Any]) -> bool:
-    ip = _property(document, "codersdk.AuditLog", "ip")
-    if ip is None or ip.get("type") == "string":
-        return False
-    return _replace_property(document, "codersdk.AuditLog", "ip", {"type": "string"})
+    return _edit_property(document, "codersdk.AuditLog", "ip", _typed("string"))
 
 
 @_edits("additional-fields-object", _EARLY_SWAGGER)
 def _additional_fields_object(document: dict[str, Any]) -> bool:
-    current = _property(document, "codersdk.AuditLog", "additional_fields")
-    if current is None or current.get("type") == "object":
-        return False
-    return _replace_property(document, "codersdk.AuditLog", "additional_fields", {"type": "object"})
+    return _edit_property(document, "codersdk.AuditLog", "additional_fields", _typed("object"))
 
 
 # -- the failure waivers ----------------------------------------------------------------------
@@ -683,10 +711,7 @@ def _additional_fields_object(document: dict[str, Any]) -> bool:
 
 @_edits("additional-fields-may-be-null")
 def _additional_fields_nullable(document: dict[str, Any]) -> bool:
-    current = _property(document, "codersdk.AuditLog", "additional_fields")
-    if current is None or current.get(NULLABLE) is True:
-        return False
-    return _replace_property(document, "codersdk.AuditLog", "additional_fields", _nullable(current))
+    return _make_nullable(document, "codersdk.AuditLog", "additional_fields")
 
 
 def _holds_nul(value: Any) -> bool:
@@ -792,10 +817,7 @@ def _bind_insert_500(waiver: Waiver, profile: CoderRules) -> Waiver:
 
 @_edits("user-organization-ids-null")
 def _user_organization_ids_null(document: dict[str, Any]) -> bool:
-    ids = _property(document, "codersdk.User", "organization_ids")
-    if ids is None or ids.get(NULLABLE) is True:
-        return False
-    return _replace_property(document, "codersdk.User", "organization_ids", _nullable(ids))
+    return _make_nullable(document, "codersdk.User", "organization_ids")
 
 
 @_binds("user-organization-ids-null")
