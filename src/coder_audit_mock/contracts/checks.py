@@ -45,7 +45,7 @@ import re
 import time
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import httpx
 from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
@@ -74,15 +74,16 @@ from .strategies import (
     INVALID_PAGINATION_MESSAGE,
     INVALID_SEARCH_MESSAGE,
     Corpus,
-    InvalidInput,
     LogFacts,
-    SearchQuery,
     invalid_pagination,
     invalid_search_queries,
     parse_time,
     search_queries,
     testgenerate_bodies,
 )
+
+if TYPE_CHECKING:  # names only annotations use
+    from .strategies import InvalidInput, SearchQuery
 
 __all__ = [
     "DEFAULT_MAX_EXAMPLES",

@@ -159,27 +159,38 @@ class LogFacts:
         """Read the facts of one element of `audit_logs` (anything not an object gives no facts)."""
         if not isinstance(log, Mapping):
             return cls(id=None)
-        user = log.get("user")
-        user = user if isinstance(user, Mapping) else {}
-        organization = log.get("organization")
-        organization = organization if isinstance(organization, Mapping) else {}
-        extra = log.get("additional_fields")
-        extra = extra if isinstance(extra, Mapping) else {}
+
+        def member(key: str) -> Mapping[str, Any]:
+            found = log.get(key)
+            return found if isinstance(found, Mapping) else {}
+
+        user, organization, extra = (
+            member("user"),
+            member("organization"),
+            member("additional_fields"),
+        )
+        facts: dict[str, Any] = {name: _text(log.get(name)) for name in _TOP_LEVEL_TEXTS}
         return cls(
-            id=_text(log.get("id")),
             time_us=parse_time(log.get("time")),
             user_id=_text(user.get("id")),
             username=_text(user.get("username")),
             email=_text(user.get("email")),
-            resource_type=_text(log.get("resource_type")),
-            action=_text(log.get("action")),
-            resource_id=_text(log.get("resource_id")),
-            resource_target=_text(log.get("resource_target")),
-            request_id=_text(log.get("request_id")),
-            organization_id=_text(log.get("organization_id")),
             organization_name=_text(organization.get("name")),
             build_reason=_text(extra.get("build_reason")),
+            **facts,
         )
+
+
+# The LogFacts fields read as they are from a log's own string fields.
+_TOP_LEVEL_TEXTS = (
+    "id",
+    "resource_type",
+    "action",
+    "resource_id",
+    "resource_target",
+    "request_id",
+    "organization_id",
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
