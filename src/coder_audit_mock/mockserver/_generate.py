@@ -718,12 +718,10 @@ class _EntityPool:
         if not workspaces:
             return
         workspace = self.rng.choice(workspaces)
-        task = Task(
+        task = Task.in_workspace(
+            workspace,
             id=self.new_id(),
-            organization_id=workspace.organization_id,
-            owner_id=workspace.owner_id,
             name=self.unique("task", f"task-{self.fake.word()}"),
-            workspace_id=workspace.id,
             deleted=self.chance(0.2),
         )
         self.d.tasks[task.id] = task

@@ -152,6 +152,19 @@ class Task:
     workspace_id: uuid.UUID | None = None
     deleted: bool = False
 
+    @classmethod
+    def in_workspace(
+        cls, workspace: Workspace, *, id: uuid.UUID, name: str, deleted: bool = False
+    ) -> Task:
+        """A task run in `workspace`, filed under the workspace's organization and owner.
+
+        Example:
+            >>> workspace = Workspace(NIL_UUID, NIL_UUID, NIL_UUID, NIL_UUID, "dev")
+            >>> Task.in_workspace(workspace, id=NIL_UUID, name="fix-ci").workspace_id == NIL_UUID
+            True
+        """
+        return cls(id, workspace.organization_id, workspace.owner_id, name, workspace.id, deleted)
+
 
 @dataclasses.dataclass(slots=True)
 class Chat:
