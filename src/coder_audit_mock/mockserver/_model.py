@@ -266,6 +266,29 @@ class Deployment:
     logs: list[AuditLog] = dataclasses.field(default_factory=list)
     # built-in role name (BUILTIN_ROLES, plus "suspended") -> the user who acts in that role
     role_users: dict[str, uuid.UUID] = dataclasses.field(default_factory=dict)
+    # first_builds' index, with the `builds` table and the size it was made from.
+    _first_builds: (
+        tuple[dict[uuid.UUID, WorkspaceBuild], int, dict[uuid.UUID, WorkspaceBuild]] | None
+    ) = dataclasses.field(default=None, init=False, repr=False, compare=False)
+
+    def first_builds(self) -> dict[uuid.UUID, WorkspaceBuild]:
+        """Build #1 of every workspace that has one: workspace id -> build.
+
+        Kept until `builds` changes: the store classifies every log when it loads (a million,
+        for big deployments), so a scan of the builds per workspace-create log would dominate.
+        Builds are only ever added, so the table's identity and size tell when to rebuild.
+
+        Example:
+            >>> first = WorkspaceBuild(NIL_UUID, NIL_UUID, 1, "initiator", "start")
+            >>> Deployment(builds={first.id: first}).first_builds()[first.workspace_id].reason
+            'initiator'
+        """
+        memo = self._first_builds
+        if memo is not None and memo[0] is self.builds and memo[1] == len(self.builds):
+            return memo[2]
+        index = {build.workspace_id: build for build in self.builds.values() if build.number == 1}
+        self._first_builds = (self.builds, len(self.builds), index)
+        return index
 
 
 # The records logs point at, as a scenario file names its sections (`_scenario`):

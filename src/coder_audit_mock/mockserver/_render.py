@@ -26,7 +26,6 @@ from ._model import (
     Organization,
     User,
     Workspace,
-    WorkspaceBuild,
 )
 from ._viewer import FULL_VIEW, Viewer
 
@@ -686,29 +685,9 @@ def joined_build_reason(log: AuditLog, d: Deployment) -> str | None:
         build = d.builds.get(log.resource_id)
         return None if build is None else build.reason
     if log.resource_type == "workspace" and log.action == "create":
-        first = _first_builds(d.builds).get(log.resource_id)
+        first = d.first_builds().get(log.resource_id)
         return None if first is None else first.reason
     return None
-
-
-# One remembered index of build #1 per workspace. The store classifies every log when it loads
-# (a million, for big deployments), so a scan of the builds per workspace-create log would
-# dominate; builds are only ever added, so the dict's identity and size tell when to rebuild.
-_first_builds_memo: tuple[dict[uuid.UUID, WorkspaceBuild], int, dict[uuid.UUID, WorkspaceBuild]] = (
-    {},
-    0,
-    {},
-)
-
-
-def _first_builds(builds: dict[uuid.UUID, WorkspaceBuild]) -> dict[uuid.UUID, WorkspaceBuild]:
-    """Build #1 of every workspace that has one: workspace id -> build."""
-    global _first_builds_memo
-    memo_builds, memo_size, index = _first_builds_memo
-    if memo_builds is not builds or memo_size != len(builds):
-        index = {build.workspace_id: build for build in builds.values() if build.number == 1}
-        _first_builds_memo = (builds, len(builds), index)
-    return index
 
 
 def render_user(user: User) -> dict[str, Any]:

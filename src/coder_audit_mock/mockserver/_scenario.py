@@ -856,6 +856,7 @@ def _shallow_copy(deployment: Deployment) -> Deployment:
         **{
             field.name: copy.copy(getattr(deployment, field.name))
             for field in dataclasses.fields(Deployment)
+            if field.init  # not the derived indexes
         }
     )
 
