@@ -35,30 +35,24 @@ Example:
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import datetime as dt
 import email.utils
 import ipaddress
 import json
-import re
 import time
 import types
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, NoReturn
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from .._curl import curl_command, token_variable
-from ..mockserver import DEFAULT_TOKENS
 from ..mockserver.profiles.newest import facts as _newest
 from ._coder import (
     INTERNAL_ERROR_MESSAGE,
-    NEWEST_AUDIT_ACTIONS,
-    NEWEST_RESOURCE_TYPES,
     NEWEST_RULES,
     NEWEST_TESTGENERATE_FIELDS,
     NIL,
@@ -68,7 +62,10 @@ from ._coder import (
 )
 from ._determinism import reproducible_generation
 from ._errors import ContractViolation
-from ._paths import AUDIT_PATH, TESTGENERATE_PATH, USERS_ME_PATH
+from ._harvest import harvest, harvest_corpus
+from ._paths import AUDIT_PATH, TESTGENERATE_PATH
+from ._probe import DEFAULT_LIMIT, USER_AGENT, NoResponse, Page, Probe
+from ._shapes import ERROR_SHAPE, PAGE_SHAPE, content_type_problem
 from ._target import Target
 from .strategies import (
     INVALID_PAGINATION_MESSAGE,
@@ -95,9 +92,6 @@ __all__ = [
 ]
 
 DEFAULT_MAX_EXAMPLES = 25
-# Sent on every request; testgenerate stores it as the log's user_agent (§5).
-USER_AGENT = "coder-audit-mock-contracts"
-DEFAULT_LIMIT = 100  # §3.1: absent or 0 means 100
 MAX_INT32 = 2**31 - 1  # §3.4: the largest limit/offset Coder accepts
 
 # §6.2, §1.1 step 2, §1.2: the messages Coder answers with.
@@ -139,367 +133,6 @@ class CheckOutcome:
     seconds: float = 0.0
 
 
-class _NoResponse(Exception):
-    """The request got no HTTP response (refused, reset, timed out)."""
-
-
-class _ReadOnly(Exception):
-    """A check tried to write during a read-only run (a bug in the check: never sent)."""
-
-
-CALLER = "caller"  # `role=` meaning: the token the run was given (`Target.caller`)
-_READS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-# -- talking to the target ----------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Page:
-    """A 200 answer of GET /api/v2/audit, read."""
-
-    response: httpx.Response
-    logs: list[Any]
-    count: int
-    count_cap: object
-
-    @property
-    def facts(self) -> list[LogFacts]:
-        return [LogFacts.from_json(log) for log in self.logs]
-
-
-class _Probe:
-    """Sends a check's requests and turns unexpected answers into violations named after it."""
-
-    def __init__(self, target: Target, check: str) -> None:
-        self.target = target
-        self.check = check
-        self.last_seconds = 0.0
-
-    def send(
-        self,
-        method: str,
-        path: str = AUDIT_PATH,
-        *,
-        role: str | None = CALLER,
-        params: Mapping[str, Any] | None = None,
-        body: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
-        """Send one request as `role` (default: the caller; None: no token) and time it."""
-        if method not in _READS and not self.target.may_write:
-            # The one door every semantic request goes through: a read-only run cannot write,
-            # whatever a check asks for (checks skip their writing parts before this).
-            raise _ReadOnly(f"{method} {path} refused: {self.target.read_only_reason}")
-        token = self.target.auth(None if role == CALLER else role) if role else {}
-        sent = {"User-Agent": USER_AGENT, **token, **(headers or {})}
-        client = self.target.client
-        request = client.build_request(
-            method,
-            path,
-            params={k: v for k, v in (params or {}).items() if v is not None},
-            json=body,
-            headers=sent,
-        )
-        self.target.stream.record(method, str(request.url), sent, request.content)
-        started = time.perf_counter()
-        try:
-            response = client.send(request)
-        except httpx.HTTPError as error:
-            raise _NoResponse(f"{method} {path}: {type(error).__name__}: {error}") from error
-        self.last_seconds = time.perf_counter() - started
-        return response
-
-    def fail(self, title: str, message: str, response: httpx.Response | None = None) -> NoReturn:
-        if response is not None:
-            message = f"{message}\n\nResponse:\n{_describe(response)}"
-        request = self.curl(response.request) if response is not None else ""
-        raise ContractViolation(check=self.check, title=title, message=message, request=request)
-
-    def json_body(self, response: httpx.Response, what: str) -> Any:
-        try:
-            return response.json()
-        except ValueError:
-            self.fail(
-                f"{what}: the body is not JSON", "Coder always answers JSON (§1.5).", response
-            )
-
-    def page(self, params: Mapping[str, Any], *, role: str = CALLER) -> _Page:
-        """GET /api/v2/audit, requiring a 200 with `audit_logs` (a list) and an integer `count`."""
-        response = self.send("GET", params=params, role=role)
-        if response.status_code != 200:
-            self.fail(
-                f"GET /api/v2/audit answered {response.status_code}, not 200",
-                f"The request is valid (parameters {dict(params)!r}) and made as {role!r}.",
-                response,
-            )
-        body = self.json_body(response, "GET /api/v2/audit")
-        if (
-            not isinstance(body, dict)
-            or not isinstance(body.get("audit_logs"), list)
-            or not _is_int(body.get("count"))
-        ):
-            self.fail(
-                "The page is not {audit_logs: [...], count: <integer>, ...}",
-                "§1.1 step 9 gives the page's shape.",
-                response,
-            )
-        return _Page(response, body["audit_logs"], body["count"], body.get("count_cap"))
-
-    def try_page(self, params: Mapping[str, Any]) -> _Page | None:
-        """Like `page`, but None instead of a violation (for optional look-ups)."""
-        try:
-            return self.page(params)
-        except ContractViolation:
-            return None
-
-    def curl(self, request: httpx.Request) -> str:
-        """A curl command sending `request`; tokens that are not the mock's public ones are hidden."""
-        url = str(request.url)
-        note = ""
-        if self.target.in_process:
-            origin = f"{request.url.scheme}://{request.url.netloc.decode()}"
-            url = url.replace(origin, "http://127.0.0.1:3000", 1)
-            note = "# against the mock: coder-audit-mock --port 3000 (same seed and log count)\n"
-        headers = [
-            (name, request.headers[name])
-            for name in (
-                "Coder-Session-Token",
-                "Authorization",
-                "Cookie",
-                "Content-Type",
-                "User-Agent",
-            )
-            if name in request.headers
-        ]
-        body = request.content.decode("utf-8", "replace") if request.content else None
-        # Tokens only sit in words shlex had to single-quote (a header with a space, a URL
-        # with "?"), so closing the quote around a "${VARIABLE}" keeps the command valid.
-        hidden: dict[str, str] = {}
-        for role, token in self.target.tokens.items():
-            if token not in DEFAULT_TOKENS.values():
-                hidden.setdefault(token, token_variable(role, self.target.caller))
-        return note + curl_command(request.method, url, headers, body, hidden=hidden)
-
-
-def _describe(response: httpx.Response, limit: int = 2000) -> str:
-    text = response.content.decode("utf-8", "replace")
-    if len(text) > limit:
-        text = f"{text[:limit]}... ({len(text) - limit} more characters)"
-    content_type = response.headers.get("content-type", "(none)")
-    return f"HTTP {response.status_code}\nContent-Type: {content_type}\n\n{text}"
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-# -- the corpus ---------------------------------------------------------------------------
-
-
-def _most_common(
-    values: Iterable[tuple[str | None, str | None]], limit: int
-) -> list[tuple[str, str]]:
-    """The `limit` most frequent (lowercased name, id) pairs with both present.
-
-    The most frequent names are worth confirming: queries are anchored on logs, and these
-    names cover the most of them.
-    """
-    counts = collections.Counter(
-        (name.lower(), ident) for name, ident in values if name and ident and '"' not in name
-    )
-    return [pair for pair, _ in counts.most_common(limit)]
-
-
-def _caller_id(probe: _Probe) -> str | None:
-    """The owner's user id: from GET /api/v2/users/me (real Coder), else from `username:me`."""
-    try:
-        response = probe.send("GET", USERS_ME_PATH)
-        body = response.json() if response.status_code == 200 else None
-    except ValueError:
-        body = None
-    caller = body.get("id") if isinstance(body, dict) else None
-    if isinstance(caller, str):
-        return caller
-    page = probe.try_page({"q": "username:me", "limit": 1})
-    return page.facts[0].user_id if page is not None and page.logs else None
-
-
-def _verified(probe: _Probe, key: str, pairs: list[tuple[str, str]], field: str) -> dict[str, str]:
-    """Names the server's `key:` filter finds, each with the id of what it found.
-
-    Deleted users and organizations keep their names in old logs, but `username:` and
-    `organization:` do not find them (§2.1): only names confirmed here are used.
-    """
-    found: dict[str, str] = {}
-    for name, ident in pairs:
-        page = probe.try_page({"q": f'{key}:"{name}"', "limit": 1})
-        if page is not None and page.logs and getattr(page.facts[0], field) == ident:
-            found[name] = ident
-    return found
-
-
-def _harvest(probe: _Probe, max_logs: int, max_probes: int) -> Corpus:
-    logs: list[Any] = []
-    while len(logs) < max_logs:
-        page = probe.page({"limit": DEFAULT_LIMIT, "offset": len(logs)})
-        logs.extend(page.logs)
-        if len(page.logs) < DEFAULT_LIMIT:
-            break
-    corpus = Corpus.from_logs(logs)
-    users = _most_common(((f.username, f.user_id) for f in corpus.logs), max_probes)
-    organizations = _most_common(
-        ((f.organization_name, f.organization_id) for f in corpus.logs if f.organization_id != NIL),
-        max_probes,
-    )
-    return dataclasses.replace(
-        corpus,
-        caller_id=_caller_id(probe),
-        usernames=_verified(probe, "username", users, "user_id"),
-        organizations=_verified(probe, "organization", organizations, "organization_id"),
-    )
-
-
-def harvest_corpus(target: Target, *, max_logs: int = 300, max_probes: int = 20) -> Corpus:
-    """Read values that exist on `target` with the owner's token, for the strategies.
-
-    Walks `GET /api/v2/audit` pages (newest first) until `max_logs` logs, learns the owner's
-    user id (`/api/v2/users/me`, else `username:me`), and confirms up to `max_probes`
-    usernames and organization names with one filtered request each.
-
-    Args:
-        target: the server; it must provide an "owner" token.
-        max_logs: at most this many logs are read.
-        max_probes: at most this many usernames (and as many organization names) are confirmed.
-
-    Raises:
-        ContractViolation: if the owner cannot read a page (check "harvest").
-
-    Example:
-        >>> from coder_audit_mock.contracts._target import open_target
-        >>> with open_target() as target:
-        ...     corpus = harvest_corpus(target, max_logs=100)
-        >>> len(corpus.logs), corpus.caller_id is not None
-        (100, True)
-    """
-    return _harvest(_Probe(target, "harvest"), max_logs, max_probes)
-
-
-# -- shapes (§1.5, §4.5) --------------------------------------------------------
-
-_Field = Callable[[object, str], list[str]]
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def _kind(test: Callable[[object], bool], expected: str) -> _Field:
-    def check(value: object, where: str) -> list[str]:
-        return [] if test(value) else [f"{where} is {json.dumps(value)[:80]}, expected {expected}"]
-
-    return check
-
-
-def _object(required: Mapping[str, _Field], optional: Mapping[str, _Field] | None = None) -> _Field:
-    def check(value: object, where: str) -> list[str]:
-        if not isinstance(value, dict):
-            return [f"{where} is {json.dumps(value)[:80]}, expected an object"]
-        problems = [f"{where} lacks {key!r}" for key in required if key not in value]
-        for key, field in (*required.items(), *(optional or {}).items()):
-            if key in value:
-                problems += field(value[key], f"{where}.{key}")
-        return problems
-
-    return check
-
-
-def _list_of(item: _Field) -> _Field:
-    def check(value: object, where: str) -> list[str]:
-        if not isinstance(value, list):
-            return [f"{where} is {json.dumps(value)[:80]}, expected an array"]
-        return [
-            problem for i, element in enumerate(value) for problem in item(element, f"{where}[{i}]")
-        ]
-
-    return check
-
-
-def _nullable(field: _Field) -> _Field:
-    return lambda value, where: [] if value is None else field(value, where)
-
-
-_STRING = _kind(lambda v: isinstance(v, str), "a string")
-_BOOL = _kind(lambda v: isinstance(v, bool), "a boolean")
-_INT = _kind(_is_int, "an integer")
-_UUID_TEXT = _kind(lambda v: isinstance(v, str) and bool(_UUID.fullmatch(v)), "a lowercase uuid")
-_TIME = _kind(lambda v: parse_time(v) is not None, "an RFC 3339 time")
-_USER = _object(
-    {
-        "id": _UUID_TEXT,
-        "username": _STRING,
-        "email": _STRING,
-        "created_at": _TIME,
-        "updated_at": _TIME,
-        "last_seen_at": _TIME,
-        "status": _kind(lambda v: v in ("active", "suspended", "dormant"), "a user status"),
-        "login_type": _STRING,
-        "organization_ids": _list_of(_UUID_TEXT),
-        "roles": _list_of(_object({"name": _STRING, "display_name": _STRING})),
-        "has_ai_seat": _BOOL,
-    },
-    {"name": _STRING, "avatar_url": _STRING, "is_service_account": _BOOL},
-)
-_LOG = _object(
-    {
-        "id": _UUID_TEXT,
-        "request_id": _UUID_TEXT,
-        "time": _TIME,
-        "ip": _STRING,
-        "user_agent": _STRING,
-        "resource_type": _kind(lambda v: v in NEWEST_RESOURCE_TYPES, "a resource type (§4.2)"),
-        "resource_id": _UUID_TEXT,
-        "resource_target": _STRING,
-        "resource_icon": _STRING,
-        "action": _kind(lambda v: v in NEWEST_AUDIT_ACTIONS, "an audit action (§4.1)"),
-        "diff": _kind(
-            lambda v: (
-                isinstance(v, dict)
-                and all(
-                    isinstance(c, dict) and isinstance(c.get("secret"), bool) for c in v.values()
-                )
-            ),
-            'an object of {"old", "new", "secret": bool}',
-        ),
-        "status_code": _INT,
-        "additional_fields": _kind(lambda v: isinstance(v, dict), "an object"),
-        "description": _STRING,
-        "resource_link": _STRING,
-        "is_deleted": _BOOL,
-        "organization_id": _UUID_TEXT,
-        "user": _nullable(_USER),
-    },
-    {
-        "organization": _object(
-            {"id": _UUID_TEXT, "name": _STRING, "display_name": _STRING, "icon": _STRING}
-        )
-    },
-)
-_PAGE = _object({"audit_logs": _list_of(_LOG), "count": _INT, "count_cap": _INT})
-_ERROR = _object(
-    {"message": _kind(lambda v: isinstance(v, str) and bool(v), "a non-empty string")},
-    {"detail": _STRING, "validations": _list_of(_object({"field": _STRING, "detail": _STRING}))},
-)
-
-
-def _content_type_problem(response: httpx.Response) -> str | None:
-    value = response.headers.get("content-type", "")
-    media_type, *parameters = [part.strip().lower() for part in value.split(";")]
-    charset = next(
-        (p.partition("=")[2].strip('"') for p in parameters if p.startswith("charset=")), "utf-8"
-    )
-    if media_type == "application/json" and charset == "utf-8":
-        return None
-    return f"Content-Type is {value!r}, not 'application/json; charset=utf-8' (§1.5)"
-
-
 # -- the checks' examples -----------------------------------------------------------------
 
 
@@ -512,15 +145,15 @@ class _Context:
     may_write: bool = True  # False: a read-only run (`Target.may_write`)
 
 
-_Example = Callable[[_Probe, _Context, st.DataObject], None]
+_Example = Callable[[Probe, _Context, st.DataObject], None]
 _Outcome = Literal["found", "missing", "inconclusive"]
 _ANCHOR_PAGES = 5
 _FILTER_PAGE_LIMIT = 200
 
 
 def _look_for_anchor(
-    probe: _Probe, params: dict[str, Any], page: _Page, anchor: LogFacts
-) -> tuple[_Outcome, _Page]:
+    probe: Probe, params: dict[str, Any], page: Page, anchor: LogFacts
+) -> tuple[_Outcome, Page]:
     """Walk the result newest first until the anchor shows up or older logs begin."""
     for _ in range(_ANCHOR_PAGES):
         facts = page.facts
@@ -536,14 +169,14 @@ def _look_for_anchor(
     return "inconclusive", page
 
 
-def _filters_hold(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+def _filters_hold(probe: Probe, context: _Context, data: st.DataObject) -> None:
     """§2.1, §3.1, §3.3: each filter holds for every log; AND; dates inclusive."""
     query: SearchQuery = data.draw(search_queries(context.corpus, min_terms=1), label="query")
     for each in (query, *query.parts):
         _check_filters(probe, each)
 
 
-def _check_filters(probe: _Probe, query: SearchQuery) -> None:
+def _check_filters(probe: Probe, query: SearchQuery) -> None:
     params: dict[str, Any] = {"q": query.text, "limit": _FILTER_PAGE_LIMIT}
     page = probe.page(params)
     for position, facts in enumerate(page.facts):
@@ -568,7 +201,7 @@ def _check_filters(probe: _Probe, query: SearchQuery) -> None:
         )
 
 
-def _count_consistent(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+def _count_consistent(probe: Probe, context: _Context, data: st.DataObject) -> None:
     """§3.1, §3.2: the profile's count rule whatever the page, and its count_cap.
 
     NEWEST: count = min(matching, 2001) on every page, count_cap = 2000. 2023-01: the matching
@@ -657,7 +290,7 @@ def _order_problem(walked: Sequence[LogFacts], whole: Sequence[LogFacts]) -> str
     return f"position {at}: the pages give {walked[at].id}, the single request gives {whole[at].id}"
 
 
-def _pages_concatenate(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+def _pages_concatenate(probe: Probe, context: _Context, data: st.DataObject) -> None:
     """§3.1, §3.2, §1.1 step 9: limit/offset paging, the profile's default limit
     (NEWEST 100, 2023-01 none: an empty page), [] past the end."""
     rules = context.rules
@@ -710,7 +343,7 @@ def _pages_concatenate(probe: _Probe, context: _Context, data: st.DataObject) ->
             )
 
 
-def _newest_first(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+def _newest_first(probe: Probe, context: _Context, data: st.DataObject) -> None:
     """§3.1: ORDER BY time DESC, within a page and from one page to the next."""
     query: SearchQuery = data.draw(search_queries(context.corpus, max_terms=2), label="query")
     limit = data.draw(st.integers(2, 50), label="limit")
@@ -736,7 +369,7 @@ def _newest_first(probe: _Probe, context: _Context, data: st.DataObject) -> None
             )
 
 
-def _times(probe: _Probe, page: _Page) -> list[int]:
+def _times(probe: Probe, page: Page) -> list[int]:
     """The page's log times, or a violation if one is unreadable (no order to check then)."""
     times: list[int] = []
     for position, fact in enumerate(page.facts):
@@ -751,7 +384,7 @@ def _times(probe: _Probe, page: _Page) -> list[int]:
     return times
 
 
-def _invalid_input_rejected(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+def _invalid_input_rejected(probe: Probe, context: _Context, data: st.DataObject) -> None:
     """§1.1 steps 3-4, §2.1, §3.4: 400, Coder's message, one validation per problem.
 
     The kit's own rules are the oracle: the strategies know which fields NEWEST names, and the
@@ -769,7 +402,7 @@ def _invalid_input_rejected(probe: _Probe, context: _Context, data: st.DataObjec
     if response.status_code != 400:
         probe.fail(f"Invalid input answered {response.status_code}, not 400", where, response)
     body = probe.json_body(response, "The 400")
-    problems = _ERROR(body, "body")
+    problems = ERROR_SHAPE(body, "body")
     if problems:
         probe.fail("The 400 is not in Coder's error shape", f"{where}: {problems[0]}.", response)
     if body["message"] != message:
@@ -807,7 +440,7 @@ def _rejection(rules: CoderRules, case: InvalidInput) -> tuple[str, tuple[str, .
 
 
 def _expect_error(
-    probe: _Probe, response: httpx.Response, status: int, message: str, what: str
+    probe: Probe, response: httpx.Response, status: int, message: str, what: str
 ) -> None:
     if response.status_code != status:
         probe.fail(f"{what} answered {response.status_code}, not {status}", "", response)
@@ -834,7 +467,7 @@ _BOGUS_TOKENS = st.one_of(
 )
 
 
-def _auth_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+def _auth_enforced(probe: Probe, context: _Context, data: st.DataObject) -> None:
     """§6.1, §6.2, §1.2 step 4: tokens required; the caller reads, owners write.
 
     The version's rules give the carriers (NEWEST five, 2023-01 four) and whether a 401
@@ -903,7 +536,7 @@ _ROLE_READS: tuple[tuple[dict[str, str], str], ...] = (
 )
 
 
-def _roles_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+def _roles_enforced(probe: Probe, context: _Context, data: st.DataObject) -> None:
     """§1.1 step 2, §1.2, §6.3, §9 item 12: who may read and write, checked first.
 
     Every example tries every role the target has a token for: readers read a page (and
@@ -933,7 +566,7 @@ def _roles_enforced(probe: _Probe, context: _Context, data: st.DataObject) -> No
 
 
 def _expect_refusal(
-    probe: _Probe, role: str, response: httpx.Response, status: int, what: str, rules: CoderRules
+    probe: Probe, role: str, response: httpx.Response, status: int, what: str, rules: CoderRules
 ) -> None:
     message = INACTIVE_USER_MESSAGE_PREFIX if role == "suspended" else _STATUS_MESSAGES[status]
     _expect_error(probe, response, status, message, what)
@@ -946,7 +579,7 @@ def _expect_refusal(
         )
 
 
-def _check_read_scope(probe: _Probe, role: str, page: _Page) -> None:
+def _check_read_scope(probe: Probe, role: str, page: Page) -> None:
     if not role.startswith("org-"):
         return
     for fact in page.facts:
@@ -1078,7 +711,7 @@ def _date_header_us(response: httpx.Response | None) -> int | None:
     return int(moment.timestamp()) * 1_000_000
 
 
-def _testgenerate_read_your_writes(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+def _testgenerate_read_your_writes(probe: Probe, context: _Context, data: st.DataObject) -> None:
     """§5: the log is in GET at once, with the fields sent and Coder's defaults."""
     newest = context.corpus.newest_time_us
     latest = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
@@ -1139,7 +772,7 @@ def _testgenerate_read_your_writes(probe: _Probe, context: _Context, data: st.Da
         )
 
 
-def _response_shape(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+def _response_shape(probe: Probe, context: _Context, data: st.DataObject) -> None:
     """§1.5, §4.5: JSON everywhere, Coder's field types, error body shape."""
     kinds = ["page", "invalid input", "no token", "unknown token"]
     kinds += ["member"] if "member" in context.roles else []
@@ -1158,17 +791,17 @@ def _response_shape(probe: _Probe, context: _Context, data: st.DataObject) -> No
         response = probe.send(
             "GET", role=None, headers={"Coder-Session-Token": token} if token else {}
         )
-    problem = _content_type_problem(response)
+    problem = content_type_problem(response)
     if problem is not None:
         probe.fail("Wrong Content-Type", problem, response)
     body = probe.json_body(response, f"The answer to {kind!r}")
-    problems = (_PAGE if response.status_code == 200 else _ERROR)(body, "body")
+    problems = (PAGE_SHAPE if response.status_code == 200 else ERROR_SHAPE)(body, "body")
     if problems:
         shown = "\n- ".join(problems[:10])
         probe.fail(f"The {response.status_code} body has the wrong shape", f"- {shown}", response)
 
 
-def _response_time(probe: _Probe, context: _Context, data: st.DataObject) -> None:
+def _response_time(probe: Probe, context: _Context, data: st.DataObject) -> None:
     """Every answer within `max_seconds` (a budget the project sets, not a Coder rule)."""
     params: dict[str, Any] = data.draw(
         st.one_of(
@@ -1292,9 +925,9 @@ class SemanticCheck:
             missing = self.unsupported(rules)
         if missing is not None:
             return CheckOutcome("skipped", reason=missing)
-        probe = _Probe(target, self.name)
+        probe = Probe(target, self.name)
         try:
-            corpus = _harvest(probe, 300, 20) if self.harvest else Corpus()
+            corpus = harvest(probe, 300, 20) if self.harvest else Corpus()
         except Exception as error:  # noqa: BLE001 - report, never crash
             return _failure(self.name, error, 0, "reading the target's logs first")
         if "logs" in self.needs and not corpus.logs:
@@ -1322,7 +955,7 @@ class SemanticCheck:
         return outcome
 
     def _explore(
-        self, probe: _Probe, context: _Context, seed: int, max_examples: int
+        self, probe: Probe, context: _Context, seed: int, max_examples: int
     ) -> CheckOutcome:
         first_error: list[Exception] = []
         examples = 0
@@ -1362,7 +995,7 @@ def _failure(check: str, error: BaseException, examples: int, during: str) -> Ch
                 check=check, title=error.title, message=error.message, request=error.request
             )
         return CheckOutcome("failed", violation=error, reason=error.title, examples_run=examples)
-    if isinstance(error, _NoResponse):
+    if isinstance(error, NoResponse):
         reason = f"no response from the server{' while ' + during if during else ''}: {error}"
         violation = ContractViolation(
             check=check, title="No response from the server", message=reason
