@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coder_audit_mock.mockserver._entities import fast_uuid4
 from coder_audit_mock.mockserver._errors import MockServerError
 from coder_audit_mock.mockserver._generate import (
     DEFAULT_LOG_COUNT,
@@ -27,7 +28,7 @@ from coder_audit_mock.mockserver._generate import (
     DEFAULT_TOKENS,
     LOG_WINDOW_US,
     TOKEN_ROLES,
-    _fast_uuid4,
+    DataRules,
     generate_deployment,
 )
 from coder_audit_mock.mockserver._json import json_text
@@ -150,7 +151,7 @@ def test_negative_log_count_is_refused() -> None:
 
 @given(st.integers(min_value=0, max_value=2**128 - 1))
 def test_fast_uuid4_equals_uuid_with_version_4(bits: int) -> None:
-    fast, slow = _fast_uuid4(bits), uuid.UUID(int=bits, version=4)
+    fast, slow = fast_uuid4(bits), uuid.UUID(int=bits, version=4)
     assert (fast, str(fast), hash(fast), fast.version, fast.is_safe) == (
         slow, str(slow), hash(slow), slow.version, slow.is_safe,
     )  # fmt: skip
@@ -551,3 +552,26 @@ def test_every_seed_generates_a_deployment(seed: int) -> None:
     # seeds 42 and 46 once drew no login conversion and raised "no audit events"
     deployment = generate_deployment(seed=seed, log_count=30)
     assert len(deployment.logs) == 30
+
+
+def _only(resource_types: set[str], actions: set[str]) -> DataRules:
+    return DataRules(
+        frozenset(resource_types),
+        frozenset(actions),
+        frozenset({"active", "suspended"}),
+        lambda rtype, action, rid, fields, d: fields,
+    )
+
+
+def test_data_rules_that_leave_the_audited_organization_no_event_still_draw_logs() -> None:
+    # User events carry no organization, so the org-admin's organization has none to log.
+    deployment = generate_deployment(log_count=20, rules=_only({"user"}, {"create"}))
+    assert len(deployment.logs) == 20
+    assert {(log.resource_type, log.action) for log in deployment.logs} == {("user", "create")}
+
+
+def test_data_rules_that_leave_no_event_are_an_error_not_a_crash() -> None:
+    nothing = _only(set(), set())
+    assert generate_deployment(log_count=0, rules=nothing).logs == []
+    with pytest.raises(MockServerError, match="cannot draw 5 logs: the data rules leave no event"):
+        generate_deployment(log_count=5, rules=nothing)

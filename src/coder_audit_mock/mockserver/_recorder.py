@@ -98,7 +98,7 @@ class BatchedLines:
         >>> out = io.StringIO()
         >>> BatchedLines(out)("GET /api/v2/audit 200 0.1ms")
         >>> out.getvalue()
-        'GET /api/v2/audit 200 0.1ms\n'
+        'GET /api/v2/audit 200 0.1ms\\n'
     """
 
     FLUSH_DELAY_S = 0.01
