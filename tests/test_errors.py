@@ -19,7 +19,7 @@ from coder_audit_mock.mockserver import (
     Validation,
 )
 from coder_audit_mock.mockserver._goparse import GoParseError
-from coder_audit_mock.mockserver._scenario import ScenarioError
+from coder_audit_mock.mockserver._scenario_entry import ScenarioError
 from coder_audit_mock.mockserver._store import LogLimitReached, UnencodableLog
 
 MISUSE = [

@@ -30,15 +30,14 @@ from coder_audit_mock.mockserver._journal import JournalEntry, RequestJournal
 from coder_audit_mock.mockserver._recorder import redact_query_string
 from coder_audit_mock.mockserver._scenario import (
     MAX_REPORTED_ERRORS,
-    ScenarioError,
     add_log,
     add_organization,
     add_user,
     export_scenario,
     load_scenario,
-    read_scenario_file,
-    write_scenario_file,
 )
+from coder_audit_mock.mockserver._scenario_entry import ScenarioError
+from coder_audit_mock.mockserver._scenario_files import read_scenario_file, write_scenario_file
 from coder_audit_mock.mockserver._standalone import ServeOptions, build_app, is_loopback
 
 from .conftest import AUDIT, TESTGENERATE, auth

@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from ..fidelity._record import record_scenario
     from ..fidelity._record import stderr_progress as progress
     from ..mockserver import write_scenario_file
-    from ..mockserver._scenario import ScenarioError
+    from ..mockserver._scenario_entry import ScenarioError
 
     token = session_token(args.token)
     if not token:

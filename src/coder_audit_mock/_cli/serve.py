@@ -727,11 +727,9 @@ def _mock_server(
     """The mock with the seeded data, or with `--scenario` loaded as its baseline."""
     from coder_audit_mock.mockserver import MockServer, MockSettings
     from coder_audit_mock.mockserver._gc import freeze_survivors
-    from coder_audit_mock.mockserver._scenario import (
-        ScenarioError,
-        load_scenario,
-        read_scenario_file,
-    )
+    from coder_audit_mock.mockserver._scenario import load_scenario
+    from coder_audit_mock.mockserver._scenario_entry import ScenarioError
+    from coder_audit_mock.mockserver._scenario_files import read_scenario_file
 
     settings = MockSettings(
         seed=args.seed,
@@ -757,11 +755,9 @@ def _mock_server(
 
 
 def _export_and_exit(args: argparse.Namespace, now: dt.datetime, tokens: Mapping[str, str]) -> int:
-    from coder_audit_mock.mockserver._scenario import (
-        ScenarioError,
-        export_scenario,
-        write_scenario_file,
-    )
+    from coder_audit_mock.mockserver._scenario import export_scenario
+    from coder_audit_mock.mockserver._scenario_entry import ScenarioError
+    from coder_audit_mock.mockserver._scenario_files import write_scenario_file
 
     server = _mock_server(args, now, tokens)
     logs = None

@@ -142,7 +142,7 @@ class Replayed:
 
 def _read_scenario(path: Path) -> Any:
     # The scenario parser keeps each number's spelling, which jsonb answers depend on.
-    from ..mockserver._scenario import parse_scenario_text
+    from ..mockserver._scenario_files import parse_scenario_text
 
     data = path.read_bytes()
     if path.suffix == ".gz":
@@ -156,7 +156,7 @@ def write_corpus_scenario(path: str | Path, scenario: Mapping[str, Any]) -> None
     Example:
         >>> write_corpus_scenario(folder / "scenario.json", record_scenario(url, token))  # doctest: +SKIP
     """
-    from ..mockserver._scenario import write_scenario_file
+    from ..mockserver._scenario_files import write_scenario_file
 
     target = Path(path)
     if target.suffix != ".gz":

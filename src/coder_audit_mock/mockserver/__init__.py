@@ -37,16 +37,9 @@ from ._model import (
 )
 from ._pagination import Page, parse_pagination
 from ._render import format_time, render_log
-from ._scenario import (
-    ScenarioError,
-    add_log,
-    add_organization,
-    add_user,
-    export_scenario,
-    load_scenario,
-    read_scenario_file,
-    write_scenario_file,
-)
+from ._scenario import add_log, add_organization, add_user, export_scenario, load_scenario
+from ._scenario_entry import ScenarioError
+from ._scenario_files import read_scenario_file, write_scenario_file
 from ._search import SearchFilter, parse_search_query
 from ._standalone import ServeOptions, build_app
 from ._store import COUNT_CAP, DEFAULT_LIMIT, AuditStore, Query

@@ -34,14 +34,9 @@ from ._errors import CoderError, Validation
 from ._faults import FaultConfigError, FaultInjector, FaultPlan
 from ._journal import RequestJournal, select_entries
 from ._json import GoJSONResponse
-from ._scenario import (
-    ScenarioError,
-    builtin_tokens,
-    export_scenario,
-    load_scenario,
-    parse_scenario_text,
-    scenario_summary,
-)
+from ._scenario import builtin_tokens, export_scenario, load_scenario, scenario_summary
+from ._scenario_entry import ScenarioError
+from ._scenario_files import parse_scenario_text
 
 ADMIN_PREFIX = "/_mock"
 ADMIN_TOKEN_HEADER = "Mock-Admin-Token"

@@ -19,6 +19,7 @@ from typing import Any
 
 from ._entities import EntityPool
 from ._errors import MockServerError
+from ._json import jsonable
 from ._model import (
     NIL_UUID,
     Chat,
@@ -97,16 +98,6 @@ class Event:
     origin: str = "request"
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def _zero(value: Any) -> Any:
     """Go's zero value of a field's type; slices are nil, i.e. JSON null (omitted, §4.5)."""
     if isinstance(value, bool):
@@ -137,9 +128,9 @@ def _diff(
             continue
         field: dict[str, Any] = {}
         if before is not None:
-            field["old"] = _jsonable(before)
+            field["old"] = jsonable(before)
         if after is not None:
-            field["new"] = _jsonable(after)
+            field["new"] = jsonable(after)
         field["secret"] = False
         changes[name] = field
     return changes

@@ -417,7 +417,7 @@ class _DateParser:
 
 
 def parse_go_rfc3339(text: str) -> int:
-    """Parse as Go's `time.Time.UnmarshalJSON` does (that is, `time.Parse(time.RFC3339, text)`).
+    """Parse as Go's `time.Time.UnmarshalJSON` does (`time.Parse(time.RFC3339, text)`, §5.1).
 
     Go's stricter RFC 3339 checks are switched off in its source (golang/go#54580), so this
     accepts what `time.Parse` accepts: a one-digit hour, `,` before the fraction, offsets up

@@ -141,6 +141,22 @@ def json_text(value: Any, **options: Any) -> str:
     return text
 
 
+def jsonable(value: Any) -> Any:
+    """`value` as JSON values: UUIDs as their text, tuples as lists, keys as strings.
+
+    Example:
+        >>> jsonable({1: (uuid.UUID(int=0),)})
+        {'1': ['00000000-0000-0000-0000-000000000000']}
+    """
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    return value
+
+
 def json_kind(value: Any) -> str:
     """What a decoded JSON value is, with its article, for "expected X, got Y" messages.
 

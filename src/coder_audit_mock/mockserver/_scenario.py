@@ -44,25 +44,19 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import datetime as dt
 import functools
-import importlib
 import ipaddress
-import json
-import math
 import random
-import re
 import typing
 import uuid
-from collections.abc import Callable, Collection, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._auth import TOKEN_PATTERN
 from ._errors import MockServerError
 from ._generate import DEFAULT_TOKENS, KEY_LIFETIME_US, generate_deployment
-from ._goparse import US_PER_DAY, US_PER_SECOND, GoParseError, parse_go_rfc3339, parse_go_uuid
-from ._json import ExactNumber, RawJSON, json_kind, json_text
+from ._goparse import US_PER_DAY, US_PER_SECOND, parse_go_uuid
+from ._json import json_kind, jsonable
 from ._model import (
     AUDIT_ACTIONS,
     BUILD_REASONS,
@@ -81,7 +75,12 @@ from ._model import (
 )
 from ._references import referenced_ids
 from ._render import format_time, stored_columns
-from ._testgenerate import MAX_JSON_DEPTH
+from ._scenario_entry import (
+    Entry,
+    ScenarioError,
+    check_list,
+    parse_uuid,
+)
 
 if TYPE_CHECKING:
     from ._app import MockServer, MockSettings
@@ -170,48 +169,6 @@ _LOG_FIELDS = (
     "additional_fields",
     "request_id",
 )
-# Coder names: letters and digits in hyphen-separated runs (codersdk.NameValid, without the
-# length limit, which generated names with a uniqueness suffix may exceed).
-_NAME_RE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
-
-
-class ScenarioError(MockServerError, ValueError):
-    """A scenario that cannot be loaded; `field` names the entry and field, e.g. `logs[3].action`.
-
-    Example:
-        >>> error = ScenarioError("logs[3].action", 'unknown action "crate"')
-        >>> str(error)
-        'logs[3].action: unknown action "crate"'
-        >>> error.field
-        'logs[3].action'
-    """
-
-    def __init__(self, field: str, detail: str) -> None:
-        super().__init__(f"{field}: {detail}")
-        self.field = field
-        self.detail = detail
-        # Every error found in the scenario, this one first (`ScenarioError.of`).
-        self.errors: tuple[ScenarioError, ...] = (self,)
-
-    @classmethod
-    def of(cls, errors: Sequence[ScenarioError]) -> ScenarioError:
-        """One error standing for all of `errors`: the first's field and detail, every message.
-
-        Example:
-            >>> error = ScenarioError.of([ScenarioError("logs[0].action", "bad"),
-            ...                           ScenarioError("logs[2].time", "bad")])
-            >>> str(error), error.field, len(error.errors)
-            ('logs[0].action: bad; logs[2].time: bad', 'logs[0].action', 2)
-        """
-        if len(errors) == 1:
-            return errors[0]
-        combined = cls(errors[0].field, errors[0].detail)
-        combined.args = ("; ".join(str(error) for error in errors),)
-        combined.errors = tuple(errors)
-        return combined
-
-    def __repr__(self) -> str:
-        return f"ScenarioError(field={self.field!r}, detail={self.detail!r})"
 
 
 def builtin_tokens(settings: MockSettings) -> dict[str, str]:
@@ -223,192 +180,6 @@ def builtin_tokens(settings: MockSettings) -> dict[str, str]:
         'member0000-membersecret0000000000'
     """
     return {**DEFAULT_TOKENS, **settings.tokens}
-
-
-# ---------------------------------------------------------------------------------------------
-# reading one entry
-
-
-def _plain(value: Any) -> Any:
-    """Python conveniences the builders accept, as the JSON a file would hold."""
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, (Organization, User)):
-        return str(value.id)
-    if isinstance(value, tuple):
-        return [_plain(item) for item in value]
-    return value
-
-
-class _Entry:
-    """One object of a scenario, read field by field; errors name `where.field`."""
-
-    def __init__(self, data: Any, where: str, fields: Collection[str]) -> None:
-        if not isinstance(data, dict):
-            raise ScenarioError(where, f"expected an object, got {json_kind(data)}")
-        for key in data:
-            if key not in fields:
-                raise ScenarioError(
-                    f"{where}.{key}", f"unknown field; expected one of {', '.join(fields)}"
-                )
-        self.data = {key: _plain(value) for key, value in data.items()}
-        self.where = where
-
-    def at(self, key: str) -> str:
-        return f"{self.where}.{key}"
-
-    def given(self, key: str) -> bool:
-        return self.data.get(key) is not None
-
-    def raw(self, key: str) -> Any:
-        return self.data.get(key)
-
-    def text(self, key: str, default: str | None = None) -> str:
-        value = self.data.get(key)
-        if value is None:
-            if default is None:
-                raise ScenarioError(self.at(key), "required")
-            return default
-        if not isinstance(value, str):
-            raise ScenarioError(self.at(key), f"expected a string, got {json_kind(value)}")
-        return value
-
-    def name(self, key: str, default: str | None = None) -> str:
-        value = self.text(key, default)
-        if not _NAME_RE.fullmatch(value):
-            raise ScenarioError(
-                self.at(key),
-                f"invalid name {value!r}: use letters, digits and single hyphens, e.g. dev-team",
-            )
-        return value
-
-    def choice(self, key: str, default: str, choices: Collection[str], what: str) -> str:
-        value = self.text(key, default)
-        if value not in choices:
-            raise ScenarioError(
-                self.at(key), f'unknown {what} "{value}"; expected one of {", ".join(choices)}'
-            )
-        return value
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self.data.get(key)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise ScenarioError(self.at(key), f"expected true or false, got {json_kind(value)}")
-        return value
-
-    def integer(self, key: str, default: int | None, low: int, high: int) -> int:
-        value = self.data.get(key)
-        if value is None:
-            if default is None:
-                raise ScenarioError(self.at(key), "required")
-            return default
-        if type(value) is not int or not low <= value <= high:
-            raise ScenarioError(
-                self.at(key), f"expected an integer from {low} to {high}, got {value!r}"
-            )
-        return value
-
-    def ident(self, key: str, default: Callable[[], uuid.UUID] | None = None) -> uuid.UUID:
-        value = self.data.get(key)
-        if value is None:
-            if default is None:
-                raise ScenarioError(self.at(key), "required")
-            return default()
-        return _parse_uuid(value, self.at(key))
-
-    def optional_ident(self, key: str) -> uuid.UUID | None:
-        value = self.data.get(key)
-        return None if value is None else _parse_uuid(value, self.at(key))
-
-    def time(self, key: str, default: int) -> int:
-        value = self.data.get(key)
-        if value is None:
-            return default
-        return _parse_time(value, self.at(key))
-
-    def strings(self, key: str, choices: Collection[str], what: str) -> tuple[str, ...]:
-        value = self.data.get(key)
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            raise ScenarioError(
-                self.at(key), f"expected an array of {what}s, got {json_kind(value)}"
-            )
-        for index, item in enumerate(value):
-            if item not in choices:
-                raise ScenarioError(
-                    f"{self.at(key)}[{index}]",
-                    f"unknown {what} {item!r}; expected one of {', '.join(choices)}",
-                )
-        return tuple(value)
-
-    def json(self, key: str, default: Any) -> Any:
-        # Only a missing key takes the default: an explicit null is a JSON value (a log's
-        # additional_fields may be null in Coder's database, and Coder answers null).
-        if key not in self.data:
-            return copy.deepcopy(default)
-        value = self.data[key]
-        _check_json(value, self.at(key))
-        return value
-
-
-def _parse_uuid(value: Any, where: str) -> uuid.UUID:
-    parsed = parse_go_uuid(value) if isinstance(value, str) else None
-    if parsed is None:
-        raise ScenarioError(
-            where, f"expected a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6, got {value!r}"
-        )
-    return parsed
-
-
-def _parse_time(value: Any, where: str) -> int:
-    if isinstance(value, dt.datetime):  # YAML reads unquoted timestamps as datetimes
-        value = value.replace(tzinfo=value.tzinfo or dt.UTC).isoformat()
-    if not isinstance(value, str):
-        raise ScenarioError(
-            where, f"expected an RFC 3339 time such as 2024-05-01T12:00:00Z, got {json_kind(value)}"
-        )
-    try:
-        return parse_go_rfc3339(value)
-    except GoParseError as error:  # the parser testgenerate's `time` uses, with Go's message
-        raise ScenarioError(where, f"expected an RFC 3339 time: {error}") from None
-
-
-def _check_json(value: Any, where: str, depth: int = 0) -> None:
-    # What the API must write back later: JSON has no Infinity or NaN (Python's parser and YAML's
-    # .inf accept them), and values nested deeper than testgenerate accepts are walked
-    # recursively on every read.
-    if depth > MAX_JSON_DEPTH:
-        raise ScenarioError(where, f"nested more than {MAX_JSON_DEPTH} deep")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ScenarioError(where, f"expected a finite number, got {value}")
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_json(item, f"{where}[{index}]", depth + 1)
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise ScenarioError(where, f"object keys must be strings, got {key!r}")
-            _check_json(item, f"{where}.{key}", depth + 1)
-        return
-    raise ScenarioError(
-        where, f"expected a JSON value, got {json_kind(value)} (quote times and dates in YAML)"
-    )
-
-
-def _check_list(data: Any, where: str) -> list[Any]:
-    if data is None:
-        return []
-    if not isinstance(data, list):
-        raise ScenarioError(where, f"expected an array of entries, got {json_kind(data)}")
-    return data
 
 
 # ---------------------------------------------------------------------------------------------
@@ -487,7 +258,7 @@ class _Builder:
     # -- entries -------------------------------------------------------------------------
 
     def organization(self, data: Any, where: str) -> Organization:
-        entry = _Entry(data, where, _ORGANIZATION_FIELDS)
+        entry = Entry(data, where, _ORGANIZATION_FIELDS)
         deleted = entry.boolean("deleted", False)
         name = entry.name("name")
         if not deleted:
@@ -505,7 +276,7 @@ class _Builder:
         return organization
 
     def user(self, data: Any, where: str) -> User:
-        entry = _Entry(data, where, _USER_FIELDS)
+        entry = Entry(data, where, _USER_FIELDS)
         deleted = entry.boolean("deleted", False)
         username = entry.name("username")
         if not deleted:
@@ -535,7 +306,7 @@ class _Builder:
         self.d.api_keys.update((key.id, key) for key in keys)
         return user
 
-    def _memberships(self, entry: _Entry) -> dict[uuid.UUID, tuple[str, ...]]:
+    def _memberships(self, entry: Entry) -> dict[uuid.UUID, tuple[str, ...]]:
         where = entry.at("organizations")
         value = entry.raw("organizations")
         if value is None:
@@ -551,17 +322,17 @@ class _Builder:
         memberships: dict[uuid.UUID, tuple[str, ...]] = {}
         for ref, roles in value.items():
             org_id = self.organization_ref(ref, f"{where}.{ref}")
-            memberships[org_id] = _Entry({"roles": roles}, f"{where}.{ref}", ("roles",)).strings(
+            memberships[org_id] = Entry({"roles": roles}, f"{where}.{ref}", ("roles",)).strings(
                 "roles", ORGANIZATION_ROLES, "organization role"
             )
         return memberships
 
-    def _keys(self, entry: _Entry, user_id: uuid.UUID) -> list[APIKey]:
+    def _keys(self, entry: Entry, user_id: uuid.UUID) -> list[APIKey]:
         value = entry.raw("tokens")
         keys: list[APIKey] = []
-        for index, item in enumerate(_check_list(value, entry.at("tokens"))):
+        for index, item in enumerate(check_list(value, entry.at("tokens"))):
             where = f"{entry.at('tokens')}[{index}]"
-            token_entry = _Entry(
+            token_entry = Entry(
                 {"token": item} if isinstance(item, str) else item, where, _TOKEN_FIELDS
             )
             token = token_entry.text("token")
@@ -593,7 +364,7 @@ class _Builder:
         return keys
 
     def builtin_roles(self, data: Any, where: str) -> None:
-        entry = _Entry(data, where, ROLE_USER_ROLES)
+        entry = Entry(data, where, ROLE_USER_ROLES)
         chosen = {role: self.user_ref(entry.raw(role), entry.at(role)) for role in entry.data}
         for role, user_id in chosen.items():
             self.d.role_users[role] = user_id
@@ -607,7 +378,7 @@ class _Builder:
         attribute, record_type = RECORD_SECTIONS[section]
         table: dict[uuid.UUID, Any] = getattr(self.d, attribute)
         fields = dataclasses.fields(record_type)
-        entry = _Entry(data, where, [field.name for field in fields])
+        entry = Entry(data, where, [field.name for field in fields])
         hints = typing.get_type_hints(record_type)
         values: dict[str, Any] = {}
         for field in fields:
@@ -623,7 +394,7 @@ class _Builder:
 
     def log(self, data: Any, where: str) -> AuditLog:
         """Read one log entry (not yet stored: the caller appends or inserts it)."""
-        entry = _Entry(data, where, _LOG_FIELDS)
+        entry = Entry(data, where, _LOG_FIELDS)
         actor = self._actor(entry)
         resource_type = entry.choice("resource_type", "user", RESOURCE_TYPES, "resource type")
         action = entry.choice("action", "write", AUDIT_ACTIONS, "action")
@@ -655,7 +426,7 @@ class _Builder:
         self._newest = log.time if newest is None else max(newest, log.time)
         return log
 
-    def _actor(self, entry: _Entry) -> uuid.UUID | None:
+    def _actor(self, entry: Entry) -> uuid.UUID | None:
         if "user" in entry.data:
             ref = entry.raw("user")
             return None if ref is None else self._row_ref(ref, entry.at("user"), self.user_ref)
@@ -681,7 +452,7 @@ class _Builder:
         user = None if user_id is None else self.d.users.get(user_id)
         return "" if user is None else user.username
 
-    def _log_organization(self, entry: _Entry, resource_type: str) -> uuid.UUID:
+    def _log_organization(self, entry: Entry, resource_type: str) -> uuid.UUID:
         if "organization" in entry.data:
             ref = entry.raw("organization")
             if ref is None:
@@ -691,7 +462,7 @@ class _Builder:
             return self.default_organization()
         return NIL_UUID
 
-    def _ip(self, entry: _Entry) -> str:
+    def _ip(self, entry: Entry) -> str:
         ip = entry.text("ip", "")
         if ip:
             try:
@@ -702,7 +473,7 @@ class _Builder:
                 ) from None
         return ip
 
-    def _diff(self, entry: _Entry) -> dict[str, Any]:
+    def _diff(self, entry: Entry) -> dict[str, Any]:
         diff = entry.json("diff", {})
         if not isinstance(diff, dict):
             raise ScenarioError(
@@ -723,7 +494,7 @@ class _Builder:
         return self.now if newest is None or newest < self.now else newest + US_PER_SECOND
 
 
-def _record_value(entry: _Entry, name: str, hint: Any, section: str) -> Any:
+def _record_value(entry: Entry, name: str, hint: Any, section: str) -> Any:
     choices = _RECORD_CHOICES.get((section, name))
     if choices is not None:
         return entry.choice(name, entry.text(name), choices, name)
@@ -738,8 +509,8 @@ def _record_value(entry: _Entry, name: str, hint: Any, section: str) -> Any:
     if hint is int:
         return entry.integer(name, None, 0, 2**31 - 1)
     if hint == tuple[uuid.UUID, ...]:
-        items = _check_list(entry.raw(name), entry.at(name))
-        return tuple(_parse_uuid(item, f"{entry.at(name)}[{i}]") for i, item in enumerate(items))
+        items = check_list(entry.raw(name), entry.at(name))
+        return tuple(parse_uuid(item, f"{entry.at(name)}[{i}]") for i, item in enumerate(items))
     raise MockServerError(f"internal: no scenario reader for {section}.{name}: {hint!r}")
 
 
@@ -801,16 +572,16 @@ def _apply(builder: _Builder, data: Mapping[str, Any]) -> None:
     def add_log(item: Any, where: str) -> None:
         builder.d.logs.append(builder.log(item, where))
 
-    for index, item in enumerate(_check_list(data.get("organizations"), "organizations")):
+    for index, item in enumerate(check_list(data.get("organizations"), "organizations")):
         checked(functools.partial(builder.organization, item, f"organizations[{index}]"))
-    for index, item in enumerate(_check_list(data.get("users"), "users")):
+    for index, item in enumerate(check_list(data.get("users"), "users")):
         checked(functools.partial(builder.user, item, f"users[{index}]"))
     if data.get("builtin_roles") is not None:
         checked(functools.partial(builder.builtin_roles, data["builtin_roles"], "builtin_roles"))
     for section in RECORD_SECTIONS:
-        for index, item in enumerate(_check_list(data.get(section), section)):
+        for index, item in enumerate(check_list(data.get(section), section)):
             checked(functools.partial(builder.record, section, item, f"{section}[{index}]"))
-    for index, item in enumerate(_check_list(data.get("logs"), "logs")):
+    for index, item in enumerate(check_list(data.get("logs"), "logs")):
         checked(functools.partial(add_log, item, f"logs[{index}]"))
     if errors:
         raise ScenarioError.of(errors)
@@ -903,27 +674,6 @@ def load_scenario(server: MockServer, data: Any, *, replace: bool = True) -> Non
     server.store.replace(builder.d)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    return value
-
-
-def _spelled(value: Any) -> Any:
-    """`value` with every `ExactNumber` as `RawJSON` of its text (for `json_text`)."""
-    if isinstance(value, ExactNumber):
-        return RawJSON(value.text)
-    if isinstance(value, list):
-        return [_spelled(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _spelled(item) for key, item in value.items()}
-    return value
-
-
 def _export_user(user: User, keys: list[APIKey]) -> dict[str, Any]:
     return {
         "id": str(user.id),
@@ -959,9 +709,9 @@ def _export_log(log: AuditLog) -> dict[str, Any]:
         "user": None if log.user_id is None else str(log.user_id),
         "organization": None if log.organization_id == NIL_UUID else str(log.organization_id),
         **stored_columns(log),
-        "diff": _jsonable(log.diff),
+        "diff": jsonable(log.diff),
         "status_code": log.status_code,
-        "additional_fields": _jsonable(log.additional_fields),
+        "additional_fields": jsonable(log.additional_fields),
         "request_id": str(log.request_id),
     }
 
@@ -997,7 +747,7 @@ def export_scenario(server: MockServer, logs: Sequence[AuditLog] | None = None) 
         "version": SCENARIO_VERSION,
         "base": "empty",
         "organizations": [
-            {field: _jsonable(getattr(o, field)) for field in _ORGANIZATION_FIELDS}
+            {field: jsonable(getattr(o, field)) for field in _ORGANIZATION_FIELDS}
             for o in d.organizations.values()
             if keep(o.id)
         ],
@@ -1011,7 +761,7 @@ def export_scenario(server: MockServer, logs: Sequence[AuditLog] | None = None) 
         if records:
             names = [field.name for field in dataclasses.fields(record_type)]
             scenario[section] = [
-                {name: _jsonable(getattr(record, name)) for name in names} for record in records
+                {name: jsonable(getattr(record, name)) for name in names} for record in records
             ]
     scenario["logs"] = [_export_log(log) for log in chosen]
     return scenario
@@ -1131,108 +881,3 @@ def add_log(server: MockServer, **fields: Any) -> AuditLog:
     log = _builder_for(server).log(fields, "add_log")
     server.store.insert(log)
     return log
-
-
-# ---------------------------------------------------------------------------------------------
-# files
-
-_YAML_SUFFIXES = (".yaml", ".yml")
-_JSON_SUFFIXES = (".json",)
-
-
-def _yaml_module(source: str) -> Any:
-    try:
-        return importlib.import_module("yaml")
-    except ImportError:
-        raise ScenarioError(
-            source,
-            "YAML scenarios need PyYAML: pip install 'coder-audit-mock[yaml]' (or use a .json file)",
-        ) from None
-
-
-def parse_scenario_text(text: str, *, yaml: bool, source: str = "scenario") -> Any:
-    """Parse scenario text as JSON or YAML; syntax errors become `ScenarioError(source, ...)`.
-
-    Example:
-        >>> parse_scenario_text('{"logs": []}', yaml=False)
-        {'logs': []}
-    """
-    if yaml:
-        module = _yaml_module(source)
-        try:
-            return module.safe_load(text)
-        except module.YAMLError as error:
-            raise ScenarioError(source, f"invalid YAML: {error}") from None
-        except (ValueError, RecursionError) as error:
-            raise ScenarioError(source, f"invalid YAML: {_beyond_python(error)}") from None
-    try:
-        return json.loads(text, parse_float=ExactNumber)
-    except json.JSONDecodeError as error:
-        raise ScenarioError(
-            source, f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
-        ) from None
-    except (ValueError, RecursionError) as error:
-        raise ScenarioError(source, f"invalid JSON: {_beyond_python(error)}") from None
-
-
-def _beyond_python(error: ValueError | RecursionError) -> str:
-    """Python's own parsing limits: nesting (recursion) and integers of over 4300 digits."""
-    if isinstance(error, RecursionError):
-        return "nested too deeply"
-    return str(error).split(";")[0]  # drop the hint about sys.set_int_max_str_digits()
-
-
-def _format_of(path: Path) -> bool:
-    """True for YAML, False for JSON, by the file's suffix."""
-    suffix = path.suffix.lower()
-    if suffix in _YAML_SUFFIXES + _JSON_SUFFIXES:
-        return suffix in _YAML_SUFFIXES
-    raise ScenarioError(str(path), "unknown file type: name it *.json, *.yaml or *.yml")
-
-
-def read_scenario_file(path: str | Path) -> Any:
-    """Read and parse a scenario file (`*.json`, or `*.yaml`/`*.yml` with PyYAML).
-
-    Raises:
-        ScenarioError: naming the file for a missing file, a bad suffix or a syntax error.
-
-    Example:
-        >>> import tempfile, os
-        >>> with tempfile.TemporaryDirectory() as folder:
-        ...     path = os.path.join(folder, "team.json")
-        ...     _ = open(path, "w").write('{"users": [{"username": "alice"}]}')
-        ...     read_scenario_file(path)["users"][0]["username"]
-        'alice'
-    """
-    path = Path(path)
-    yaml = _format_of(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(str(path), f"cannot read the file: {error}") from None
-    return parse_scenario_text(text, yaml=yaml, source=str(path))
-
-
-def write_scenario_file(path: str | Path, scenario: Mapping[str, Any]) -> None:
-    """Write a scenario (e.g. `export_scenario(server)`) as JSON or YAML, by the file's suffix.
-
-    Example:
-        >>> import tempfile, os
-        >>> with tempfile.TemporaryDirectory() as folder:
-        ...     path = os.path.join(folder, "out.json")
-        ...     write_scenario_file(path, {"version": 1, "logs": []})
-        ...     read_scenario_file(path)
-        {'version': 1, 'logs': []}
-    """
-    path = Path(path)
-    if _format_of(path):
-        text = _yaml_module(str(path)).safe_dump(
-            dict(scenario), sort_keys=False, allow_unicode=True, width=100
-        )
-    else:
-        # Numbers read from JSON keep their spelling (1E+2 and 100.0 are not the same to jsonb).
-        text = json_text(_spelled(dict(scenario)), indent=2, ensure_ascii=False) + "\n"
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise ScenarioError(str(path), f"cannot write the file: {error}") from None

@@ -15,7 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ._app import MockServer
-from ._scenario import ScenarioError, load_scenario, read_scenario_file, scenario_summary
+from ._scenario import load_scenario, scenario_summary
+from ._scenario_entry import ScenarioError
+from ._scenario_files import read_scenario_file
 
 __all__ = ["ScenarioWatcher"]
 
