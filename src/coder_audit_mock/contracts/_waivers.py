@@ -405,7 +405,7 @@ def _edit_property(
     """Replace one property's schema by `edit(schema)`; False when absent or `edit` gives None.
 
     Each waiver's edit says what it turns the schema into, or None when the document already
-    says so (a document fixed upstream then reports the waiver as unused).
+    says so (then the waiver is not among a run's applied ones: a document fixed upstream shows).
     """
     schema = _property(document, definition, name)
     if schema is None:
