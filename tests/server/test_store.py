@@ -147,3 +147,26 @@ def test_the_library_leaves_the_processes_gc_as_it_was() -> None:
     assert gc.get_freeze_count() == 0
     assert gc.isenabled() == enabled
     assert server.store.freeze_gc is False
+
+
+def test_under_serve_a_new_column_index_is_frozen_without_a_full_collection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The first query that filters on a column builds its index inside that request: under
+    # `serve` (freeze_gc) the index leaves later GC passes, but the request must not pay for a
+    # full collection (one per column, with a million logs, is a latency spike).
+    import gc
+
+    from coder_audit_mock.mockserver import MockServer, MockSettings
+
+    server = MockServer(MockSettings(log_count=200))
+    server.store.freeze_gc = True
+    collections: list[object] = []
+    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(args) or 0)
+    gc.unfreeze()
+    try:
+        server.store.page(Query(SearchFilter(action="create")), limit=5, offset=0)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert collections == []

@@ -268,6 +268,7 @@ def run(args: argparse.Namespace) -> int:
 
     from coder_audit_mock.mockserver import DEFAULT_NOW_US, DEFAULT_TOKENS
     from coder_audit_mock.mockserver._admin import session_tokens
+    from coder_audit_mock.mockserver._gc import freeze_survivors
     from coder_audit_mock.mockserver._standalone import build_app
 
     tokens = _merge_tokens(DEFAULT_TOKENS, args.tokens)
@@ -285,6 +286,11 @@ def run(args: argparse.Namespace) -> int:
         # Bind before generating the data, so that a busy port fails at once.
         with _listen(args.host, args.port) as sock:
             mock = _mock_server(args, now, tokens)
+            # serve owns its process: the data it serves leaves every later GC pass, once here
+            # (after any --scenario) and again on each reload (the library never does; _gc.py).
+            # An --export-scenario run exits instead and skips it.
+            mock.store.freeze_gc = True
+            freeze_survivors()
             if args.upstream:
                 from coder_audit_mock._upstream import upstream_router
 
@@ -726,7 +732,6 @@ def _mock_server(
 ) -> MockServer:
     """The mock with the seeded data, or with `--scenario` loaded as its baseline."""
     from coder_audit_mock.mockserver import MockServer, MockSettings
-    from coder_audit_mock.mockserver._gc import freeze_survivors
     from coder_audit_mock.mockserver._scenario import load_scenario
     from coder_audit_mock.mockserver._scenario_entry import ScenarioError
     from coder_audit_mock.mockserver._scenario_files import read_scenario_file
@@ -740,10 +745,6 @@ def _mock_server(
         profile=args.profile,
     )
     server = MockServer(settings)
-    # serve owns its process: it takes the seeded data out of every later GC pass, now and on
-    # each reload (the library never does; mockserver/_gc.py).
-    server.store.freeze_gc = True
-    freeze_survivors()
     if args.scenario:
         try:
             load_scenario(server, read_scenario_file(args.scenario))

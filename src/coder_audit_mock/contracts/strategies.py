@@ -120,6 +120,10 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class LogFacts:
     """What a search can select one audit log by, read from its JSON (§4.5).
@@ -159,16 +163,9 @@ class LogFacts:
         """Read the facts of one element of `audit_logs` (anything not an object gives no facts)."""
         if not isinstance(log, Mapping):
             return cls(id=None)
-
-        def member(key: str) -> Mapping[str, Any]:
-            found = log.get(key)
-            return found if isinstance(found, Mapping) else {}
-
-        user, organization, extra = (
-            member("user"),
-            member("organization"),
-            member("additional_fields"),
-        )
+        user = _mapping(log.get("user"))
+        organization = _mapping(log.get("organization"))
+        extra = _mapping(log.get("additional_fields"))
         facts: dict[str, Any] = {name: _text(log.get(name)) for name in _TOP_LEVEL_TEXTS}
         return cls(
             time_us=parse_time(log.get("time")),

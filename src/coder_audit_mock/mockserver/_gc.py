@@ -39,11 +39,14 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def freeze_survivors() -> None:
+def freeze_survivors(*, collect: bool = True) -> None:
     """Collect, then move every object left into the permanent generation (`gc.freeze`).
 
     Process-wide: only a process that owns its interpreter (`serve`) calls it, so that a
     collection costs the same with a million seeded logs as with none (no latency spikes).
+    `collect=False` skips the full collection, for a freeze after a build that freed nothing
+    (a column index, built by the first query that filters on it: a request must not pay for
+    a full collection).
 
     Example:
         >>> import gc
@@ -51,5 +54,6 @@ def freeze_survivors() -> None:
         True
         >>> gc.unfreeze()
     """
-    gc.collect()
+    if collect:
+        gc.collect()
     gc.freeze()

@@ -162,7 +162,7 @@ def json_kind(value: Any) -> str:
 
     The one wording the mock's own inputs (scenarios, fault plans) use; a Python value that
     JSON has no name for is named by its type. Coder's own errors name Go's kinds instead
-    (`_testgenerate`).
+    (`_testgenerate._json_type`).
 
     Example:
         >>> [json_kind(v) for v in (None, True, 1.5, "x", [], {})]
@@ -172,21 +172,17 @@ def json_kind(value: Any) -> str:
     """
     if value is None:
         return "null"
-    if isinstance(value, bool):
+    if isinstance(value, bool):  # before int: a bool is an int to Python, its own kind to JSON
         return "a boolean"
-    for kinds, name in _JSON_KINDS:
-        if isinstance(value, kinds):
-            return name
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
     return f"a {type(value).__name__}"
-
-
-# bool is tested first above: it is an int to Python and its own kind to JSON.
-_JSON_KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
-    ((int, float), "a number"),
-    (str, "a string"),
-    (list, "an array"),
-    (dict, "an object"),
-)
 
 
 def go_json_text(value: Any, *, short_control_escapes: bool = True) -> str:

@@ -757,28 +757,6 @@ def _render_organization(organization_id: uuid.UUID, d: Deployment) -> dict[str,
     }
 
 
-def stored_columns(log: AuditLog) -> dict[str, Any]:
-    """The log's columns that an API body and a scenario both write as stored, in Go's order.
-
-    From `ip` to `action`, as `render_log` and a scenario's `logs` entry spell them (the
-    resource id as its text).
-
-    Example:
-        >>> from coder_audit_mock.mockserver._generate import generate_deployment
-        >>> list(stored_columns(generate_deployment(log_count=1).logs[0]))
-        ['ip', 'user_agent', 'resource_type', 'resource_id', 'resource_target', 'resource_icon', 'action']
-    """
-    return {
-        "ip": log.ip,
-        "user_agent": log.user_agent,
-        "resource_type": log.resource_type,
-        "resource_id": str(log.resource_id),
-        "resource_target": log.resource_target,
-        "resource_icon": log.resource_icon,
-        "action": log.action,
-    }
-
-
 def render_log(log: AuditLog, d: Deployment, viewer: Viewer | None = FULL_VIEW) -> dict[str, Any]:
     """One `codersdk.AuditLog` as Coder answers it, keys in Go order (§4.5).
 
@@ -802,7 +780,13 @@ def render_log(log: AuditLog, d: Deployment, viewer: Viewer | None = FULL_VIEW) 
         "id": str(log.id),
         "request_id": str(log.request_id),
         "time": format_time(log.time),
-        **stored_columns(log),
+        "ip": log.ip,
+        "user_agent": log.user_agent,
+        "resource_type": log.resource_type,
+        "resource_id": str(log.resource_id),
+        "resource_target": log.resource_target,
+        "resource_icon": log.resource_icon,
+        "action": log.action,
         "diff": render_diff(log.diff),
         "status_code": log.status_code,
         "additional_fields": additional_fields,

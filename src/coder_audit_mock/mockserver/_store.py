@@ -184,7 +184,9 @@ class AuditStore:
                 for position, log in enumerate(index.logs):
                     column.setdefault(read(log), []).append(position)
         if self.freeze_gc:
-            freeze_survivors()  # as the seeded data: out of every later GC pass
+            # As the seeded data: out of every later GC pass. The build freed nothing, so no
+            # collection first (this runs inside the request that first filtered on the column).
+            freeze_survivors(collect=False)
         index.positions[name] = column
         return column
 

@@ -21,7 +21,7 @@ from typing import Any, Self
 
 from ._errors import CoderError
 from ._goparse import GO_ZERO_TIME_US, GoParseError, parse_go_rfc3339, parse_go_uuid
-from ._json import ExactNumber, json_kind
+from ._json import ExactNumber
 from ._model import AUDIT_ACTIONS, NIL_UUID, RESOURCE_TYPES, AuditLog
 from .profiles.newest import facts as _newest
 
@@ -53,13 +53,19 @@ class _Pairs(list[tuple[str, Any]]):
     """A decoded JSON object, kept as its key/value pairs (Go sees duplicates one by one)."""
 
 
-# Go's UnmarshalTypeError names a JSON value by its kind without an article ("bool", not
-# "a boolean"); anything else decoded here is an array.
-_GO_KINDS = {"a boolean": "bool", "a number": "number", "a string": "string"}
-
-
 def _json_type(value: Any) -> str:
-    return "object" if isinstance(value, _Pairs) else _GO_KINDS.get(json_kind(value), "array")
+    """Go's name for a decoded JSON value in an UnmarshalTypeError (`cannot unmarshal X into`).
+
+    Go's own words, not `_json.json_kind`'s (those are the mock's, for its own inputs); null
+    never gets here (it leaves a field unset).
+    """
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "object" if isinstance(value, _Pairs) else "array"
 
 
 def _bad_json(detail: str) -> CoderError:
