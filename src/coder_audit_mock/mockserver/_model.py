@@ -163,7 +163,14 @@ class Task:
             >>> Task.in_workspace(workspace, id=NIL_UUID, name="fix-ci").workspace_id == NIL_UUID
             True
         """
-        return cls(id, workspace.organization_id, workspace.owner_id, name, workspace.id, deleted)
+        return cls(
+            id=id,
+            organization_id=workspace.organization_id,
+            owner_id=workspace.owner_id,
+            name=name,
+            workspace_id=workspace.id,
+            deleted=deleted,
+        )
 
 
 @dataclasses.dataclass(slots=True)
